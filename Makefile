@@ -1,0 +1,29 @@
+# ConvScope: `make dev` sets up and runs the product, `make test` runs every test.
+.PHONY: dev setup test bench lint format zoo frontend clean
+
+dev:
+	@bash scripts/dev.sh
+
+test:
+	@bash scripts/test.sh $(PYTEST_ARGS)
+
+bench:
+	@bash scripts/bench.sh
+
+setup:
+	@bash -c 'source scripts/common.sh; ensure_system; ensure_venv; ensure_frontend; ensure_database; ensure_zoo'
+
+zoo:
+	@bash -c 'source scripts/common.sh; ensure_venv; ensure_database; ensure_zoo'
+
+frontend:
+	@bash -c 'source scripts/common.sh; ensure_frontend'
+
+lint:
+	.venv/bin/ruff check . && .venv/bin/ruff format --check .
+
+format:
+	.venv/bin/ruff check --fix . && .venv/bin/ruff format .
+
+clean:
+	rm -rf var .stamps frontend/dist

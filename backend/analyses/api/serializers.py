@@ -1,0 +1,97 @@
+from django.urls import reverse
+from rest_framework import serializers
+
+from backend.analyses.models import Analysis
+from backend.jobs.api.serializers import JobSerializer
+
+
+class SampleChoiceSerializer(serializers.Serializer):
+    dataset = serializers.CharField()
+    index = serializers.IntegerField(min_value=0)
+
+
+class AnalysisCreateSerializer(serializers.Serializer):
+    network = serializers.IntegerField(help_text="id of a network you may see")
+    image = serializers.IntegerField(required=False, help_text="id of one of your images")
+    sample = SampleChoiceSerializer(required=False, help_text="or a dataset sample image")
+
+    def validate(self, attrs):
+        if ("image" in attrs) == ("sample" in attrs):
+            raise serializers.ValidationError("Give either an image id or a dataset sample.")
+        return attrs
+
+
+class AnalysisImageSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    url = serializers.CharField()
+    width = serializers.IntegerField()
+    height = serializers.IntegerField()
+
+
+class PredictionSerializer(serializers.Serializer):
+    index = serializers.IntegerField()
+    label = serializers.CharField()
+    probability = serializers.FloatField()
+
+
+class ActivationLayerSerializer(serializers.Serializer):
+    index = serializers.IntegerField()
+    name = serializers.CharField()
+    type = serializers.CharField()
+    shape = serializers.ListField(child=serializers.IntegerField())
+    url = serializers.CharField()
+
+
+class AnalysisSerializer(serializers.ModelSerializer):
+    job = JobSerializer(read_only=True)
+    image = serializers.SerializerMethodField()
+    true_label = serializers.SerializerMethodField()
+    prediction = serializers.SerializerMethodField()
+    layers = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Analysis
+        fields = ["id", "network", "image", "true_label", "job", "prediction", "layers", "created_at"]
+        read_only_fields = fields
+
+    def _done(self, analysis: Analysis) -> bool:
+        return analysis.result_id is not None and analysis.job.status == "succeeded"
+
+    def get_image(self, analysis: Analysis) -> dict:
+        image = analysis.image
+        data = {
+            "id": image.pk,
+            "url": reverse("image-file", args=[image.pk]),
+            "width": image.width,
+            "height": image.height,
+        }
+        return AnalysisImageSerializer(data).data
+
+    def get_true_label(self, analysis: Analysis) -> str | None:
+        return analysis.image.true_label or None
+
+    def get_prediction(self, analysis: Analysis) -> list[dict]:
+        if not self._done(analysis):
+            return []
+        labels = analysis.network.labels
+        rows = [
+            {"index": i, "label": labels[i] if i < len(labels) else str(i), "probability": p}
+            for i, p in enumerate(analysis.result.probabilities)
+        ]
+        rows.sort(key=lambda row: row["probability"], reverse=True)
+        return PredictionSerializer(rows, many=True).data
+
+    def get_layers(self, analysis: Analysis) -> list[dict]:
+        if not self._done(analysis):
+            return []
+        rows = [
+            {
+                "index": layer["index"],
+                "name": layer["name"],
+                "type": layer["type"],
+                "shape": layer["shape"],
+                "url": reverse("analysis-activation", args=[analysis.pk, layer["index"]]),
+            }
+            for layer in analysis.result.layers
+        ]
+        return ActivationLayerSerializer(rows, many=True).data

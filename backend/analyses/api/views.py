@@ -1,0 +1,90 @@
+import io
+
+import numpy as np
+from django.http import Http404, HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+
+from backend.analyses import services
+from backend.analyses.api.serializers import AnalysisCreateSerializer, AnalysisSerializer
+from backend.analyses.models import Analysis
+from backend.core.files import private_file_response
+from backend.datasets.models import Dataset
+from backend.networks.models import Network
+from backend.uploads import services as upload_services
+from backend.uploads.models import UploadedImage
+
+
+class AnalysisViewSet(
+    mixins.CreateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """Run a network on an image: the prediction and every layer's activation."""
+
+    serializer_class = AnalysisSerializer
+
+    def get_queryset(self):
+        return Analysis.objects.filter(owner=self.request.user).select_related(
+            "job", "image", "network", "result"
+        )
+
+    @extend_schema(request=AnalysisCreateSerializer, responses={202: AnalysisSerializer})
+    def create(self, request, *args, **kwargs):
+        payload = AnalysisCreateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        network = Network.objects.visible_to(request.user).filter(pk=data["network"]).first()
+        if network is None:
+            raise NotFound("There is no such network.")
+        if "image" in data:
+            image = UploadedImage.objects.filter(owner=request.user, pk=data["image"]).first()
+            if image is None:
+                raise NotFound("There is no such image.")
+        else:
+            sample = data["sample"]
+            if not Dataset.objects.filter(name=sample["dataset"], builtin=True).exists():
+                raise NotFound("There is no such dataset.")
+            try:
+                image = upload_services.store_sample(request.user, sample["dataset"], sample["index"])
+            except IndexError as exc:
+                raise NotFound("There is no such sample image.") from exc
+        analysis = services.create_analysis(request.user, network, image)
+        analysis = self.get_queryset().get(pk=analysis.pk)
+        return Response(AnalysisSerializer(analysis).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("dtype", str, enum=["float32", "float16"])],
+        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+        description="One layer's activation (batch axis dropped) as a NumPy .npy file.",
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path=r"activations/(?P<index>\d+)",
+        url_name="activation",
+    )
+    def activation(self, request, pk=None, index=None):
+        analysis = self.get_object()
+        if analysis.result is None:
+            raise Http404("This analysis has no result yet.")
+        layer = next((item for item in analysis.result.layers if item["index"] == int(index)), None)
+        if layer is None:
+            raise Http404("There is no such layer.")
+        path = analysis.result.path / layer["file"]
+        dtype = request.query_params.get("dtype", "float32")
+        if dtype == "float32":
+            return private_file_response(path, "application/octet-stream", filename=layer["file"])
+        if dtype != "float16":
+            return Response(
+                {"detail": "dtype must be float32 or float16."}, status=status.HTTP_400_BAD_REQUEST
+            )
+        if not path.is_file():
+            raise Http404("This file is no longer available.")
+        buffer = io.BytesIO()
+        np.save(buffer, np.load(path, allow_pickle=False).astype("<f2"))
+        response = HttpResponse(buffer.getvalue(), content_type="application/octet-stream")
+        response["X-Content-Type-Options"] = "nosniff"
+        return response

@@ -1,0 +1,51 @@
+"""Analyses: one network applied to one image. Results are shared by identical requests."""
+
+from pathlib import Path
+
+from django.conf import settings
+from django.db import models
+
+
+class AnalysisResult(models.Model):
+    """Every layer's activation for (network version, image pixels); computed once."""
+
+    network = models.ForeignKey("networks.Network", on_delete=models.CASCADE, related_name="results")
+    image_sha256 = models.CharField(max_length=64)
+    directory = models.CharField(max_length=300)  # relative to MEDIA_ROOT
+    probabilities = models.JSONField(default=list)
+    layers = models.JSONField(default=list)  # index, name, type, shape, file
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["network", "image_sha256"], name="analysis_result_network_image_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"result {self.network_id}/{self.image_sha256[:12]}"
+
+    @property
+    def path(self) -> Path:
+        return Path(settings.MEDIA_ROOT) / self.directory
+
+
+class Analysis(models.Model):
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="analyses"
+    )
+    network = models.ForeignKey("networks.Network", on_delete=models.CASCADE, related_name="analyses")
+    image = models.ForeignKey("uploads.UploadedImage", on_delete=models.CASCADE, related_name="analyses")
+    job = models.OneToOneField("jobs.Job", on_delete=models.CASCADE, related_name="analysis")
+    result = models.ForeignKey(
+        AnalysisResult, null=True, blank=True, on_delete=models.SET_NULL, related_name="analyses"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "analyses"
+
+    def __str__(self) -> str:
+        return f"analysis {self.pk}"

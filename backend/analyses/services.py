@@ -1,0 +1,110 @@
+"""Creating analyses and running them: the Celery task and the CLI share `compute_result`."""
+
+import logging
+from pathlib import Path
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+
+from backend.analyses.models import Analysis, AnalysisResult
+from backend.jobs import services as jobs
+from backend.jobs.models import JobKind, JobStatus
+from backend.networks.models import Network
+from backend.uploads.models import UploadedImage
+
+logger = logging.getLogger(__name__)
+
+
+def result_directory(network: Network, image_sha256: str) -> str:
+    return str(Path("results") / f"{network.name}-v{network.version}" / image_sha256)
+
+
+def create_analysis(owner, network: Network, image: UploadedImage) -> Analysis:
+    """A row first; reuse a stored result for the same network version and pixels."""
+    cached = AnalysisResult.objects.filter(network=network, image_sha256=image.sha256).first()
+    if cached is not None and not cached.path.is_dir():
+        cached.delete()  # its files are gone: compute again
+        cached = None
+    with transaction.atomic():
+        if cached is not None:
+            job = jobs.create_job(
+                owner, JobKind.ANALYSIS, status=JobStatus.SUCCEEDED, message="Reused a stored result."
+            )
+        else:
+            job = jobs.create_job(owner, JobKind.ANALYSIS)
+        analysis = Analysis.objects.create(
+            owner=owner, network=network, image=image, job=job, result=cached
+        )
+    if cached is None:
+        from backend.analyses.tasks import run_analysis
+
+        jobs.enqueue(
+            job,
+            lambda: run_analysis.apply_async(kwargs={"job_id": job.pk}, retry=False),
+        )
+    return analysis
+
+
+def load_pixels(image: UploadedImage):
+    from worker.images import decode_image
+
+    return decode_image(image.path.read_bytes()).pixels
+
+
+def compute_result(network: Network, pixels, out_dir: Path):
+    """One forward pass through every layer; writes the .npy files; returns AnalysisOutput."""
+    from worker.analysis import run_analysis
+    from worker.images import preprocess
+    from worker.input_spec import InputSpec
+    from worker.model_cache import get_extractor
+
+    extractor = get_extractor(str(network.model_path), network.weights_sha256)
+    x = preprocess(pixels, InputSpec.from_dict(network.input_spec))
+    return run_analysis(extractor, x, out_dir)
+
+
+def execute_analysis_job(job_id: int) -> None:
+    """Body of the Celery task: claim, compute (or reuse), store, finish. Never raises."""
+    job = jobs.claim(job_id)
+    if job is None:
+        logger.info("job %s was already taken or cancelled; skipping", job_id)
+        return
+    try:
+        analysis = Analysis.objects.select_related("network", "image").get(job_id=job_id)
+        network, image = analysis.network, analysis.image
+        result = AnalysisResult.objects.filter(network=network, image_sha256=image.sha256).first()
+        if result is None or not result.path.is_dir():
+            jobs.set_progress(job_id, 0.1, "Running the network on the image.")
+            relative = result_directory(network, image.sha256)
+            output = compute_result(network, load_pixels(image), Path(settings.MEDIA_ROOT) / relative)
+            try:
+                result, _ = AnalysisResult.objects.update_or_create(
+                    network=network,
+                    image_sha256=image.sha256,
+                    defaults={
+                        "directory": relative,
+                        "probabilities": output.probabilities,
+                        "layers": output.layers,
+                    },
+                )
+            except IntegrityError:  # a concurrent job stored the same result first
+                result = AnalysisResult.objects.get(network=network, image_sha256=image.sha256)
+        Analysis.objects.filter(pk=analysis.pk).update(result=result)
+        jobs.succeed(job_id)
+    except Exception as exc:
+        logger.exception("analysis job %s failed", job_id)
+        jobs.fail(job_id, readable_reason(exc))
+
+
+def readable_reason(exc: Exception) -> str:
+    from worker.images import ImageRejected
+    from worker.model_safety import ModelRejected
+
+    if isinstance(exc, ImageRejected | ModelRejected):
+        return str(exc)
+    if isinstance(exc, FileNotFoundError):
+        return "A file this analysis needs is missing (the image or the network was removed)."
+    if isinstance(exc, MemoryError):
+        return "The worker ran out of memory on this analysis."
+    name = type(exc).__name__
+    return f"The analysis failed ({name}: {str(exc)[:300]})."

@@ -1,0 +1,20 @@
+"""Thin Celery tasks: take an id, call the service, return nothing."""
+
+from celery import shared_task
+
+from backend.core.queues import CeleryQueue
+
+
+@shared_task(
+    name="analyses.run_analysis",
+    queue=CeleryQueue.DEFAULT,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=60,
+    time_limit=90,
+    ignore_result=True,
+)
+def run_analysis(*, job_id: int) -> None:
+    from backend.analyses.services import execute_analysis_job
+
+    execute_analysis_job(job_id)

@@ -1,0 +1,28 @@
+from django.urls import reverse
+from rest_framework import serializers
+
+from backend.jobs.models import Job
+
+
+class JobSerializer(serializers.ModelSerializer):
+    result_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Job
+        fields = [
+            "id",
+            "kind",
+            "status",
+            "progress",
+            "message",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "result_url",
+        ]
+        read_only_fields = fields
+
+    def get_result_url(self, job: Job) -> str | None:
+        if job.kind == "analysis" and hasattr(job, "analysis"):
+            return reverse("analysis-detail", args=[job.analysis.pk])
+        return None

@@ -1,0 +1,52 @@
+"""Train what is missing from the model zoo and register every zoo network (idempotent)."""
+
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+
+from backend.datasets.services import sync_builtin_datasets
+from backend.networks.models import Network
+from backend.networks.services import register_zoo_entry
+
+
+class Command(BaseCommand):
+    help = "Build (train if missing) and register the model zoo and the built-in datasets."
+
+    def add_arguments(self, parser):
+        parser.add_argument("names", nargs="*", help="zoo networks to build (default: all)")
+        parser.add_argument(
+            "--retrain", action="store_true", help="train again even when the file is up to date"
+        )
+
+    def handle(self, *args, names: list[str], retrain: bool, **options):
+        from model_zoo.registry import get_zoo_entry, list_zoo
+        from model_zoo.train import train
+
+        sync_builtin_datasets()
+        try:
+            entries = [get_zoo_entry(name) for name in names] if names else list_zoo()
+        except KeyError as exc:
+            raise CommandError(str(exc.args[0] if exc.args else exc)) from exc
+        for entry in entries:
+            if retrain or not entry.is_built():
+                self.stdout.write(f"Training {entry.name} (this takes a few minutes)…")
+                started = time.perf_counter()
+                manifest = train(entry.name)
+                self.stdout.write(
+                    f"  trained in {time.perf_counter() - started:.0f} s, "
+                    f"test accuracy {manifest['test_accuracy']:.4f}"
+                )
+            manifest = entry.manifest()
+            current = Network.objects.filter(
+                name=manifest["name"],
+                version=manifest["version"],
+                weights_sha256=manifest["weights_sha256"],
+            ).first()
+            if current is not None and current.weights_dir.is_dir():
+                self.stdout.write(f"{entry.name} v{manifest['version']} is up to date.")
+                continue
+            network = register_zoo_entry(entry)
+            self.stdout.write(
+                f"Registered {network.name} v{network.version} "
+                f"({len(network.layers)} layers, test accuracy {network.test_accuracy:.4f})."
+            )

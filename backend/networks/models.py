@@ -1,0 +1,70 @@
+"""Registered networks: zoo networks trained here and Keras classifiers users brought."""
+
+from pathlib import Path
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class NetworkSource(models.TextChoices):
+    ZOO = "zoo"
+    UPLOAD = "upload"
+
+
+class NetworkQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "NetworkQuerySet":
+        if user.is_staff:
+            return self
+        return self.filter(Q(public=True) | Q(owner=user))
+
+
+class Network(models.Model):
+    name = models.SlugField(max_length=100)
+    version = models.PositiveIntegerField(default=1)
+    title = models.CharField(max_length=200, blank=True, default="")
+    description = models.TextField(blank=True, default="")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="networks"
+    )
+    public = models.BooleanField(default=False)
+    source = models.CharField(max_length=16, choices=NetworkSource.choices)
+    dataset = models.ForeignKey(
+        "datasets.Dataset", null=True, blank=True, on_delete=models.SET_NULL, related_name="networks"
+    )
+    # Zoo files live in the repository, uploads under MEDIA_ROOT: this path is relative to that root.
+    model_file = models.CharField(max_length=500)
+    weights_sha256 = models.CharField(max_length=64)
+    labels = models.JSONField(default=list)
+    input_spec = models.JSONField(default=dict)
+    layers = models.JSONField(default=list)
+    params = models.BigIntegerField(default=0)
+    softmax_output = models.BooleanField(default=True)
+    test_accuracy = models.FloatField(null=True, blank=True)
+    history = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = NetworkQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["name", "version"], name="network_name_version_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} v{self.version}"
+
+    @property
+    def is_zoo(self) -> bool:
+        return self.source == NetworkSource.ZOO
+
+    @property
+    def model_path(self) -> Path:
+        root = settings.ROOT_DIR if self.is_zoo else Path(settings.MEDIA_ROOT)
+        return Path(root) / self.model_file
+
+    @property
+    def weights_dir(self) -> Path:
+        """Exported kernels and biases (.npy), written at registration."""
+        return Path(settings.MEDIA_ROOT) / "networks" / f"{self.name}-v{self.version}" / "weights"

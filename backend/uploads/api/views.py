@@ -1,0 +1,59 @@
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+
+from backend.core.files import private_file_response
+from backend.uploads import services
+from backend.uploads.api.serializers import ImageUploadSerializer, UploadedImageSerializer
+from backend.uploads.models import UploadedImage
+from worker.images import MAX_BYTES, ImageRejected
+
+
+class ImageViewSet(
+    mixins.CreateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """The requesting user's images. Uploads are re-encoded without metadata and private."""
+
+    serializer_class = UploadedImageSerializer
+    parser_classes = [MultiPartParser, FormParser]
+
+    def get_queryset(self):
+        return UploadedImage.objects.filter(owner=self.request.user)
+
+    @extend_schema(request=ImageUploadSerializer, responses={201: UploadedImageSerializer})
+    def create(self, request, *args, **kwargs):
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise ValidationError({"file": ["Choose an image file to upload."]})
+        if upload.size > MAX_BYTES:
+            return Response(
+                {"detail": f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB."},
+                status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+            )
+        try:
+            image = services.store_upload(request.user, upload.read())
+        except services.ImageTooLarge as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+        except ImageRejected as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
+        return Response(UploadedImageSerializer(image).data, status=status.HTTP_201_CREATED)
+
+    def perform_destroy(self, instance: UploadedImage) -> None:
+        path = instance.path
+        instance.delete()
+        if not UploadedImage.objects.filter(file=instance.file).exists():
+            path.unlink(missing_ok=True)
+
+    @extend_schema(responses={(200, "image/png"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"], url_name="file")
+    def file(self, request, pk=None):
+        image = self.get_object()
+        return private_file_response(image.path, "image/png", filename=f"image-{image.pk}.png")

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# `make dev`: set up whatever is missing, then run Redis (if none), a Celery worker and the web server.
+source "$(dirname "$0")/common.sh"
+cd "$ROOT"
+
+ensure_system
+ensure_venv
+ensure_frontend
+ensure_database
+ensure_zoo
+
+PIDS=()
+cleanup() {
+  trap - INT TERM EXIT
+  say "Stopping"
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap cleanup INT TERM EXIT
+
+if ! redis_up "$REDIS_PORT"; then
+  say "Starting Redis on 127.0.0.1:$REDIS_PORT"
+  mkdir -p var/redis
+  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$ROOT/var/redis" \
+    --appendonly yes --save "" --logfile "$ROOT/var/redis/redis.log" &
+  PIDS+=($!)
+  for _ in $(seq 50); do redis_up "$REDIS_PORT" && break; sleep 0.1; done
+fi
+export CELERY_BROKER_URL="${CELERY_BROKER_URL:-redis://127.0.0.1:$REDIS_PORT/0}"
+
+say "Starting the Celery worker"
+"$VENV/bin/celery" -A backend.config.celery_app worker -Q default,cpu_heavy \
+  --concurrency 1 --loglevel INFO --logfile "$ROOT/var/worker.log" &
+PIDS+=($!)
+
+say "Starting the web server"
+"$VENV/bin/gunicorn" backend.config.wsgi --bind 127.0.0.1:8000 --workers 2 --threads 4 \
+  --access-logfile - --error-logfile - --log-level warning &
+PIDS+=($!)
+
+for _ in $(seq 100); do curl -fs http://127.0.0.1:8000/api/health/ >/dev/null 2>&1 && break; sleep 0.1; done
+cat <<MSG
+
+  ConvScope is running at http://127.0.0.1:8000/
+  Log in as: demo / ${CONVSCOPE_DEMO_PASSWORD:-convscope-demo}
+  API docs:  http://127.0.0.1:8000/api/docs/
+  Worker log: var/worker.log      Press Ctrl-C to stop.
+
+MSG
+wait -n "${PIDS[@]}" || true
