@@ -9,7 +9,9 @@ from django.db import models
 class AnalysisResult(models.Model):
     """Every layer's activation for (network version, image pixels); computed once."""
 
-    network = models.ForeignKey("networks.Network", on_delete=models.CASCADE, related_name="results")
+    network = models.ForeignKey(
+        "networks.Network", on_delete=models.CASCADE, related_name="results"
+    )
     image_sha256 = models.CharField(max_length=64)
     directory = models.CharField(max_length=300)  # relative to MEDIA_ROOT
     probabilities = models.JSONField(default=list)
@@ -35,8 +37,12 @@ class Analysis(models.Model):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="analyses"
     )
-    network = models.ForeignKey("networks.Network", on_delete=models.CASCADE, related_name="analyses")
-    image = models.ForeignKey("uploads.UploadedImage", on_delete=models.CASCADE, related_name="analyses")
+    network = models.ForeignKey(
+        "networks.Network", on_delete=models.CASCADE, related_name="analyses"
+    )
+    image = models.ForeignKey(
+        "uploads.UploadedImage", on_delete=models.CASCADE, related_name="analyses"
+    )
     job = models.OneToOneField("jobs.Job", on_delete=models.CASCADE, related_name="analysis")
     result = models.ForeignKey(
         AnalysisResult, null=True, blank=True, on_delete=models.SET_NULL, related_name="analyses"

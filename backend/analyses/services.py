@@ -28,7 +28,10 @@ def create_analysis(owner, network: Network, image: UploadedImage) -> Analysis:
     with transaction.atomic():
         if cached is not None:
             job = jobs.create_job(
-                owner, JobKind.ANALYSIS, status=JobStatus.SUCCEEDED, message="Reused a stored result."
+                owner,
+                JobKind.ANALYSIS,
+                status=JobStatus.SUCCEEDED,
+                message="Reused a stored result.",
             )
         else:
             job = jobs.create_job(owner, JobKind.ANALYSIS)
@@ -76,7 +79,9 @@ def execute_analysis_job(job_id: int) -> None:
         if result is None or not result.path.is_dir():
             jobs.set_progress(job_id, 0.1, "Running the network on the image.")
             relative = result_directory(network, image.sha256)
-            output = compute_result(network, load_pixels(image), Path(settings.MEDIA_ROOT) / relative)
+            output = compute_result(
+                network, load_pixels(image), Path(settings.MEDIA_ROOT) / relative
+            )
             try:
                 result, _ = AnalysisResult.objects.update_or_create(
                     network=network,

@@ -5,7 +5,9 @@ from pathlib import Path
 from django.http import FileResponse, Http404
 
 
-def private_file_response(path: Path, content_type: str, filename: str | None = None) -> FileResponse:
+def private_file_response(
+    path: Path, content_type: str, filename: str | None = None
+) -> FileResponse:
     if not path.is_file():
         raise Http404("This file is no longer available.")
     response = FileResponse(path.open("rb"), content_type=content_type)

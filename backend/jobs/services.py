@@ -14,7 +14,9 @@ from backend.jobs.models import Job, JobKind, JobStatus
 logger = logging.getLogger(__name__)
 
 
-def create_job(owner, kind: JobKind, *, status: JobStatus = JobStatus.QUEUED, message: str = "") -> Job:
+def create_job(
+    owner, kind: JobKind, *, status: JobStatus = JobStatus.QUEUED, message: str = ""
+) -> Job:
     now = timezone.now()
     finished = status in (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED)
     return Job.objects.create(
@@ -46,7 +48,7 @@ def enqueue(job: Job, send: Callable[[], object]) -> None:
 
 
 def claim(job_id: int) -> Job | None:
-    """Move a queued job to RUNNING; None if another delivery already took it or it was cancelled."""
+    """Move a queued job to RUNNING; None if another delivery took it or it was cancelled."""
     taken = Job.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(
         status=JobStatus.RUNNING,
         started_at=timezone.now(),
@@ -83,7 +85,9 @@ def cancel(job: Job) -> bool:
     """Cancel a queued or running job; a running worker drops its result when it finishes."""
     cancelled = Job.objects.filter(
         pk=job.pk, status__in=[JobStatus.QUEUED, JobStatus.RUNNING]
-    ).update(status=JobStatus.CANCELLED, message="Cancelled by the user.", finished_at=timezone.now())
+    ).update(
+        status=JobStatus.CANCELLED, message="Cancelled by the user.", finished_at=timezone.now()
+    )
     job.refresh_from_db()
     return bool(cancelled)
 

@@ -25,14 +25,22 @@ class Network(models.Model):
     title = models.CharField(max_length=200, blank=True, default="")
     description = models.TextField(blank=True, default="")
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="networks"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="networks",
     )
     public = models.BooleanField(default=False)
     source = models.CharField(max_length=16, choices=NetworkSource.choices)
     dataset = models.ForeignKey(
-        "datasets.Dataset", null=True, blank=True, on_delete=models.SET_NULL, related_name="networks"
+        "datasets.Dataset",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="networks",
     )
-    # Zoo files live in the repository, uploads under MEDIA_ROOT: this path is relative to that root.
+    # Zoo files live in the repository, uploads under MEDIA_ROOT; relative to that root.
     model_file = models.CharField(max_length=500)
     weights_sha256 = models.CharField(max_length=64)
     labels = models.JSONField(default=list)

@@ -64,33 +64,50 @@ def _attach_weight_files(layers: list[dict], exported: dict[int, dict]) -> list[
     return layers
 
 
-def register_zoo_entry(entry) -> Network:
-    """Register (or refresh) one zoo network from its manifest; the file is validated first."""
+def zoo_network_fields(entry) -> dict:
+    """Validate a zoo file and export its weights; the Network field values (no database write).
+
+    Split from `register_zoo_entry` so tests can do the slow part once per session.
+    """
     from worker.model_loading import validate_model_file
 
     manifest = entry.manifest()
     summary = validate_model_file(entry.model_path)
-    dataset = Dataset.objects.filter(name=manifest["dataset"]).first()
+    weights_dir = Network(name=manifest["name"], version=manifest["version"]).weights_dir
+    exported = _export_weights(entry.model_path, weights_dir)
     relative = entry.model_path.resolve().relative_to(Path(settings.ROOT_DIR).resolve())
-    existing = Network.objects.filter(name=manifest["name"], version=manifest["version"]).first()
-    network = existing or Network(name=manifest["name"], version=manifest["version"])
-    exported = _export_weights(entry.model_path, network.weights_dir)
-    network.title = manifest.get("title", manifest["name"])
-    network.description = manifest.get("description", "")
-    network.public = True
-    network.source = NetworkSource.ZOO
-    network.dataset = dataset
-    network.model_file = str(relative)
-    network.weights_sha256 = manifest["weights_sha256"]
-    network.labels = manifest["labels"]
-    network.input_spec = InputSpec.from_dict(manifest["input"]).to_dict()
-    network.layers = _attach_weight_files(summary["layers"], exported)
-    network.params = summary["params"]
-    network.softmax_output = summary["softmax_output"]
-    network.test_accuracy = manifest.get("test_accuracy")
-    network.history = manifest.get("history", [])
-    network.save()
+    return {
+        "name": manifest["name"],
+        "version": manifest["version"],
+        "title": manifest.get("title", manifest["name"]),
+        "description": manifest.get("description", ""),
+        "public": True,
+        "source": NetworkSource.ZOO,
+        "dataset_name": manifest["dataset"],
+        "model_file": str(relative),
+        "weights_sha256": manifest["weights_sha256"],
+        "labels": manifest["labels"],
+        "input_spec": InputSpec.from_dict(manifest["input"]).to_dict(),
+        "layers": _attach_weight_files(summary["layers"], exported),
+        "params": summary["params"],
+        "softmax_output": summary["softmax_output"],
+        "test_accuracy": manifest.get("test_accuracy"),
+        "history": manifest.get("history", []),
+    }
+
+
+def save_zoo_network(fields: dict) -> Network:
+    values = dict(fields)
+    values["dataset"] = Dataset.objects.filter(name=values.pop("dataset_name")).first()
+    network, _ = Network.objects.update_or_create(
+        name=values.pop("name"), version=values.pop("version"), defaults=values
+    )
     return network
+
+
+def register_zoo_entry(entry) -> Network:
+    """Register (or refresh) one zoo network from its manifest; the file is validated first."""
+    return save_zoo_network(zoo_network_fields(entry))
 
 
 @dataclass
@@ -180,9 +197,13 @@ def register_uploaded_network(request: RegistrationRequest) -> Network:
                 f"{request.input_size[0]}×{request.input_size[1]}."
             )
         if request.channels and request.channels != channels:
-            raise RegistrationError(f"The model expects {channels} channel(s), not {request.channels}.")
+            raise RegistrationError(
+                f"The model expects {channels} channel(s), not {request.channels}."
+            )
         if channels not in (1, 3):
-            raise RegistrationError(f"Only greyscale or RGB models are supported (this one has {channels}).")
+            raise RegistrationError(
+                f"Only greyscale or RGB models are supported (this one has {channels})."
+            )
         if summary["num_classes"] != len(request.labels):
             raise RegistrationError(
                 f"The model has {summary['num_classes']} outputs but the labels file names "
@@ -203,9 +224,14 @@ def register_uploaded_network(request: RegistrationRequest) -> Network:
 
         with transaction.atomic():
             latest = Network.objects.filter(name=request.name).order_by("-version").first()
-            if latest is not None and request.owner is not None and latest.owner_id not in (
-                None,
-                getattr(request.owner, "pk", None),
+            if (
+                latest is not None
+                and request.owner is not None
+                and latest.owner_id
+                not in (
+                    None,
+                    getattr(request.owner, "pk", None),
+                )
             ):
                 raise RegistrationError(f"The name '{request.name}' is taken by another user.")
             network = Network(

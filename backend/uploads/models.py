@@ -12,8 +12,12 @@ class ImageSource(models.TextChoices):
 
 
 class UploadedImage(models.Model):
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="images")
-    source = models.CharField(max_length=16, choices=ImageSource.choices, default=ImageSource.UPLOAD)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="images"
+    )
+    source = models.CharField(
+        max_length=16, choices=ImageSource.choices, default=ImageSource.UPLOAD
+    )
     # sha256 of the re-encoded PNG: identical pixels give identical hashes, so results are reused.
     sha256 = models.CharField(max_length=64, db_index=True)
     file = models.CharField(max_length=300)  # relative to MEDIA_ROOT

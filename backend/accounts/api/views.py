@@ -26,7 +26,12 @@ class LoginSerializer(serializers.Serializer):
 def me_payload(user) -> dict:
     if not user.is_authenticated:
         return {"authenticated": False, "id": None, "username": None, "is_staff": False}
-    return {"authenticated": True, "id": user.pk, "username": user.username, "is_staff": user.is_staff}
+    return {
+        "authenticated": True,
+        "id": user.pk,
+        "username": user.username,
+        "is_staff": user.is_staff,
+    }
 
 
 class LoginThrottle(AnonRateThrottle):

@@ -51,7 +51,16 @@ class AnalysisSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Analysis
-        fields = ["id", "network", "image", "true_label", "job", "prediction", "layers", "created_at"]
+        fields = [
+            "id",
+            "network",
+            "image",
+            "true_label",
+            "job",
+            "prediction",
+            "layers",
+            "created_at",
+        ]
         read_only_fields = fields
 
     def _done(self, analysis: Analysis) -> bool:

@@ -20,7 +20,10 @@ from backend.uploads.models import UploadedImage
 
 
 class AnalysisViewSet(
-    mixins.CreateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    mixins.CreateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
 ):
     """Run a network on an image: the prediction and every layer's activation."""
 
@@ -48,7 +51,9 @@ class AnalysisViewSet(
             if not Dataset.objects.filter(name=sample["dataset"], builtin=True).exists():
                 raise NotFound("There is no such dataset.")
             try:
-                image = upload_services.store_sample(request.user, sample["dataset"], sample["index"])
+                image = upload_services.store_sample(
+                    request.user, sample["dataset"], sample["index"]
+                )
             except IndexError as exc:
                 raise NotFound("There is no such sample image.") from exc
         analysis = services.create_analysis(request.user, network, image)

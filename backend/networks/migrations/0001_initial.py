@@ -6,41 +6,70 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('datasets', '0001_initial'),
+        ("datasets", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Network',
+            name="Network",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.SlugField(max_length=100)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('title', models.CharField(blank=True, default='', max_length=200)),
-                ('description', models.TextField(blank=True, default='')),
-                ('public', models.BooleanField(default=False)),
-                ('source', models.CharField(choices=[('zoo', 'Zoo'), ('upload', 'Upload')], max_length=16)),
-                ('model_file', models.CharField(max_length=500)),
-                ('weights_sha256', models.CharField(max_length=64)),
-                ('labels', models.JSONField(default=list)),
-                ('input_spec', models.JSONField(default=dict)),
-                ('layers', models.JSONField(default=list)),
-                ('params', models.BigIntegerField(default=0)),
-                ('softmax_output', models.BooleanField(default=True)),
-                ('test_accuracy', models.FloatField(blank=True, null=True)),
-                ('history', models.JSONField(blank=True, default=list)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('dataset', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='networks', to='datasets.dataset')),
-                ('owner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='networks', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.SlugField(max_length=100)),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("title", models.CharField(blank=True, default="", max_length=200)),
+                ("description", models.TextField(blank=True, default="")),
+                ("public", models.BooleanField(default=False)),
+                (
+                    "source",
+                    models.CharField(choices=[("zoo", "Zoo"), ("upload", "Upload")], max_length=16),
+                ),
+                ("model_file", models.CharField(max_length=500)),
+                ("weights_sha256", models.CharField(max_length=64)),
+                ("labels", models.JSONField(default=list)),
+                ("input_spec", models.JSONField(default=dict)),
+                ("layers", models.JSONField(default=list)),
+                ("params", models.BigIntegerField(default=0)),
+                ("softmax_output", models.BooleanField(default=True)),
+                ("test_accuracy", models.FloatField(blank=True, null=True)),
+                ("history", models.JSONField(blank=True, default=list)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "dataset",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="networks",
+                        to="datasets.dataset",
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="networks",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name', '-version'],
-                'constraints': [models.UniqueConstraint(fields=('name', 'version'), name='network_name_version_unique')],
+                "ordering": ["name", "-version"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("name", "version"), name="network_name_version_unique"
+                    )
+                ],
             },
         ),
     ]

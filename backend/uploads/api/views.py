@@ -30,14 +30,18 @@ class ImageViewSet(
 
     @extend_schema(request=ImageUploadSerializer, responses={201: UploadedImageSerializer})
     def create(self, request, *args, **kwargs):
+        too_large = Response(
+            {"detail": f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB."},
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
+        # Refuse an oversized body before it is read (the multipart envelope adds a little).
+        if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_BYTES + 64 * 1024:
+            return too_large
         upload = request.FILES.get("file")
         if upload is None:
             raise ValidationError({"file": ["Choose an image file to upload."]})
         if upload.size > MAX_BYTES:
-            return Response(
-                {"detail": f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB."},
-                status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
-            )
+            return too_large
         try:
             image = services.store_upload(request.user, upload.read())
         except services.ImageTooLarge as exc:

@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,24 +14,43 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='UploadedImage',
+            name="UploadedImage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.CharField(choices=[('upload', 'Upload'), ('sample', 'Sample')], default='upload', max_length=16)),
-                ('sha256', models.CharField(db_index=True, max_length=64)),
-                ('file', models.CharField(max_length=300)),
-                ('original_format', models.CharField(max_length=16)),
-                ('width', models.PositiveIntegerField()),
-                ('height', models.PositiveIntegerField()),
-                ('channels', models.PositiveSmallIntegerField()),
-                ('dataset_name', models.CharField(blank=True, default='', max_length=64)),
-                ('sample_index', models.IntegerField(blank=True, null=True)),
-                ('true_label', models.CharField(blank=True, default='', max_length=200)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='images', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[("upload", "Upload"), ("sample", "Sample")],
+                        default="upload",
+                        max_length=16,
+                    ),
+                ),
+                ("sha256", models.CharField(db_index=True, max_length=64)),
+                ("file", models.CharField(max_length=300)),
+                ("original_format", models.CharField(max_length=16)),
+                ("width", models.PositiveIntegerField()),
+                ("height", models.PositiveIntegerField()),
+                ("channels", models.PositiveSmallIntegerField()),
+                ("dataset_name", models.CharField(blank=True, default="", max_length=64)),
+                ("sample_index", models.IntegerField(blank=True, null=True)),
+                ("true_label", models.CharField(blank=True, default="", max_length=200)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="images",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
     ]

@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
 DEMO_USERNAME = "demo"
-DEFAULT_PASSWORD = "convscope-demo"
+DEFAULT_PASSWORD = "convscope-demo"  # noqa: S105 (a documented demo account)
 
 
 class Command(BaseCommand):

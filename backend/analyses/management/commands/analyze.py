@@ -23,7 +23,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--network", required=True, help="network name (newest version)")
         parser.add_argument("--image", required=True, type=Path)
-        parser.add_argument("--out", type=Path, help="folder for the .npy files (default: a new one)")
+        parser.add_argument(
+            "--out", type=Path, help="folder for the .npy files (default: a new one)"
+        )
 
     def handle(self, *args, network: str, image: Path, out: Path | None, **options):
         from backend.analyses.services import compute_result

@@ -35,7 +35,9 @@ class Command(BaseCommand):
         parser.add_argument("--mean", type=float, nargs="+", default=[0.0])
         parser.add_argument("--std", type=float, nargs="+", default=[1.0])
         parser.add_argument("--resize", choices=["stretch", "center-crop"], default="stretch")
-        parser.add_argument("--dataset", help="name of a registered dataset this model was trained on")
+        parser.add_argument(
+            "--dataset", help="name of a registered dataset this model was trained on"
+        )
         parser.add_argument("--public", action="store_true", help="visible to every user")
         parser.add_argument("--owner", help="username of the owner (default: none, admin-managed)")
         parser.add_argument("--title", default="")

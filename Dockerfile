@@ -1,0 +1,25 @@
+# One image for the web server and the worker (see docker-compose.yml).
+FROM node:20-bookworm-slim AS frontend
+WORKDIR /app/frontend
+COPY frontend/package.json frontend/package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY frontend/ ./
+RUN npm run build
+
+FROM python:3.11-slim-bookworm
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 TF_CPP_MIN_LOG_LEVEL=2 TF_ENABLE_ONEDNN_OPTS=0 \
+    KERAS_BACKEND=tensorflow
+RUN apt-get update && apt-get install -y --no-install-recommends dataset-fashion-mnist \
+    && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY pyproject.toml ./
+COPY backend backend
+COPY worker worker
+COPY datasets datasets
+COPY model_zoo model_zoo
+COPY manage.py ./
+RUN pip install --no-cache-dir -e .
+COPY --from=frontend /app/frontend/dist frontend/dist
+RUN DJANGO_SECRET_KEY=build DJANGO_ALLOWED_HOSTS=x python manage.py collectstatic --noinput \
+    --settings backend.config.settings.production
+EXPOSE 8000

@@ -1,0 +1,139 @@
+/**
+ * All colour scales and visual constants of ConvScope, defined once.
+ *
+ * Every scale is a plain function value → [r, g, b] (0..255), so the same function
+ * paints canvases, legends and (via `rgbCss`) DOM elements.
+ */
+
+/** The one accent colour of the UI (also the probability hue). Keep in sync with styles/main.css. */
+export const ACCENT = '#5b3fd1'
+export const ACCENT_RGB = [91, 63, 209]
+
+/** How many channels of a layer the compact overview shows. */
+export const PREVIEW_CHANNELS = 6
+/** On-screen size (CSS px) of one small activation map in the overview. */
+export const PREVIEW_MAP_PX = 64
+/** Job polling: first delay, growth factor, ceiling (ms). */
+export const POLL = { firstMs: 150, factor: 1.5, maxMs: 2000 }
+
+// Diverging stops, most negative → zero → most positive. Zero is pure white on purpose:
+// "no signal" must look like nothing. Outer stops after ColorBrewer RdBu / BrBG.
+const ACTIVATION_STOPS = [
+  [103, 0, 31], // −1   dark red
+  [178, 24, 43],
+  [214, 96, 77],
+  [244, 165, 130],
+  [253, 219, 199],
+  [255, 255, 255], // 0 white
+  [209, 229, 240],
+  [146, 197, 222],
+  [67, 147, 195],
+  [33, 102, 172],
+  [5, 48, 97], // +1  dark blue
+]
+
+const KERNEL_STOPS = [
+  [84, 48, 5], // −1 brown
+  [140, 81, 10],
+  [191, 129, 45],
+  [223, 194, 125],
+  [246, 232, 195],
+  [255, 255, 255], // 0 white
+  [199, 234, 229],
+  [128, 205, 193],
+  [53, 151, 143],
+  [1, 102, 94],
+  [0, 60, 48], // +1 teal
+]
+
+function clamp(x, lo, hi) {
+  return x < lo ? lo : x > hi ? hi : x
+}
+
+/** Linear interpolation through evenly spaced stops, t in [0, 1]. */
+function interpolate(stops, t) {
+  const x = clamp(Number.isFinite(t) ? t : 0.5, 0, 1) * (stops.length - 1)
+  const i = Math.min(Math.floor(x), stops.length - 2)
+  const f = x - i
+  const a = stops[i]
+  const b = stops[i + 1]
+  return [
+    Math.round(a[0] + (b[0] - a[0]) * f),
+    Math.round(a[1] + (b[1] - a[1]) * f),
+    Math.round(a[2] + (b[2] - a[2]) * f),
+  ]
+}
+
+/** Map v in [−vmax, +vmax] to t in [0, 1] with zero at 0.5 (symmetric around zero). */
+function symmetric(v, vmax) {
+  if (!(vmax > 0)) return 0.5
+  return 0.5 + clamp(v / vmax, -1, 1) / 2
+}
+
+/** Activations: red (negative) / white (zero) / blue (positive), symmetric around zero. */
+export function activationColor(v, vmax) {
+  return interpolate(ACTIVATION_STOPS, symmetric(v, vmax))
+}
+
+/** Kernels and weights: brown (negative) / white (zero) / teal (positive), symmetric around zero. */
+export function kernelColor(v, vmax) {
+  return interpolate(KERNEL_STOPS, symmetric(v, vmax))
+}
+
+/** Input images: black (vmin) → white (vmax). */
+export function inputColor(v, vmin = 0, vmax = 1) {
+  const t = vmax > vmin ? clamp((v - vmin) / (vmax - vmin), 0, 1) : 0
+  const g = Math.round(t * 255)
+  return [g, g, g]
+}
+
+/** Probabilities: one hue (the accent), from a very light tint (0) to the full accent (1). */
+export function probabilityColor(p) {
+  const t = clamp(p, 0, 1)
+  const light = [236, 232, 250]
+  return [0, 1, 2].map((k) => Math.round(light[k] + (ACCENT_RGB[k] - light[k]) * t))
+}
+
+/** Named scales, for legends and components that take the scale as a prop. */
+export const SCALES = {
+  activation: { fn: activationColor, diverging: true, label: 'activation' },
+  kernel: { fn: kernelColor, diverging: true, label: 'weight' },
+  input: { fn: (v, vmax) => inputColor(v, 0, vmax), diverging: false, label: 'intensity' },
+  probability: { fn: (v) => probabilityColor(v), diverging: false, label: 'probability' },
+}
+
+/** [r, g, b] → 'rgb(r g b)' */
+export function rgbCss([r, g, b]) {
+  return `rgb(${r} ${g} ${b})`
+}
+
+/** CSS linear-gradient for a legend bar of a named scale. */
+export function scaleGradientCss(name, steps = 11) {
+  const { fn, diverging } = SCALES[name]
+  const stops = []
+  for (let i = 0; i < steps; i++) {
+    const t = i / (steps - 1)
+    const v = diverging ? t * 2 - 1 : t
+    stops.push(`${rgbCss(fn(v, 1))} ${(t * 100).toFixed(1)}%`)
+  }
+  return `linear-gradient(to right, ${stops.join(', ')})`
+}
+
+/** Compact number for legends and tables: 3 significant digits, exponent when tiny or huge. */
+export function formatNumber(v) {
+  if (v === null || v === undefined || Number.isNaN(v)) return '–'
+  if (v === 0) return '0'
+  const a = Math.abs(v)
+  if (a >= 1e5 || a < 1e-3) return v.toExponential(2).replace('e+', 'e')
+  return Number(v.toPrecision(3)).toString()
+}
+
+/** 1234567 → "1,234,567" */
+export function formatCount(n) {
+  return n === null || n === undefined ? '–' : Number(n).toLocaleString('en-US')
+}
+
+/** 0.9012 → "90.1%" */
+export function formatPercent(p, digits = 1) {
+  return p === null || p === undefined ? '–' : `${(p * 100).toFixed(digits)}%`
+}

@@ -1,0 +1,53 @@
+import { createRouter, createWebHistory } from 'vue-router'
+import { useAuthStore } from '@/stores/auth'
+
+// Client routes live at the site root ("/"), while the built assets live under /static/:
+// so the history base is "/" and not import.meta.env.BASE_URL.
+const routes = [
+  {
+    path: '/',
+    name: 'explore',
+    component: () => import('@/modules/explore/ExploreView.vue'),
+    meta: { title: 'Explore', requiresAuth: true },
+  },
+  {
+    path: '/login',
+    name: 'login',
+    component: () => import('@/modules/auth/LoginView.vue'),
+    meta: { title: 'Sign in', public: true },
+  },
+  {
+    path: '/:pathMatch(.*)*',
+    name: 'not-found',
+    component: () => import('@/modules/common/NotFoundView.vue'),
+    meta: { title: 'Not found', public: true },
+  },
+]
+
+const router = createRouter({
+  history: createWebHistory('/'),
+  routes,
+})
+
+router.beforeEach(async (to) => {
+  const auth = useAuthStore()
+  await auth.ensureLoaded()
+  if (to.meta.requiresAuth && !auth.isAuthenticated) {
+    return { name: 'login', query: { next: to.fullPath } }
+  }
+  if (to.name === 'login' && auth.isAuthenticated) {
+    return safeNext(to.query.next)
+  }
+  return true
+})
+
+router.afterEach((to) => {
+  document.title = to.meta.title ? `${to.meta.title} · ConvScope` : 'ConvScope'
+})
+
+/** Only follow same-site relative paths after login (no open redirects). */
+export function safeNext(next) {
+  return typeof next === 'string' && next.startsWith('/') && !next.startsWith('//') ? next : '/'
+}
+
+export default router

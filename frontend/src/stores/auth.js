@@ -1,0 +1,60 @@
+import { defineStore } from 'pinia'
+import { computed, ref } from 'vue'
+import { api } from '@/api/client'
+
+/** The signed-in user (shared by the navbar, the router guard and the login view). */
+export const useAuthStore = defineStore('auth', () => {
+  /** @type {import('vue').Ref<{id: any, username: string, is_staff: boolean} | null>} */
+  const user = ref(null)
+  const loaded = ref(false)
+  /** Set when /api/auth/me/ itself failed (server down): the guard still lets the login page show it. */
+  const loadError = ref('')
+  let pending = null
+
+  const isAuthenticated = computed(() => !!user.value)
+
+  function setFromMe(me) {
+    user.value = me && me.authenticated ? { id: me.id, username: me.username, is_staff: !!me.is_staff } : null
+  }
+
+  async function refresh() {
+    try {
+      setFromMe(await api.me())
+      loadError.value = ''
+    } catch (e) {
+      user.value = null
+      loadError.value = e.message
+    } finally {
+      loaded.value = true
+    }
+  }
+
+  function ensureLoaded() {
+    if (loaded.value) return Promise.resolve()
+    if (!pending) pending = refresh().finally(() => (pending = null))
+    return pending
+  }
+
+  async function login(username, password) {
+    const me = await api.login(username, password)
+    setFromMe(me)
+    if (!user.value) throw new Error('Signing in did not work. Please try again.')
+    loaded.value = true
+    return user.value
+  }
+
+  async function logout() {
+    try {
+      await api.logout()
+    } finally {
+      clear()
+    }
+  }
+
+  function clear() {
+    user.value = null
+    loaded.value = true
+  }
+
+  return { user, loaded, loadError, isAuthenticated, ensureLoaded, refresh, login, logout, clear }
+})

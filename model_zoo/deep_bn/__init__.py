@@ -1,0 +1,1 @@
+"""A deeper convolutional network with batch normalisation, for Fashion-MNIST."""

@@ -1,0 +1,98 @@
+"""Fixtures shared by every test: TensorFlow quiet and deterministic, a private media root,
+the zoo networks registered (the slow part done once per session), users and API clients."""
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+pytest_plugins = ["tests.fixtures.services"]
+
+
+@pytest.fixture(scope="session")
+def media_root(tmp_path_factory) -> Path:
+    """One media root for the session: zoo weights are exported into it once."""
+    from django.conf import settings
+
+    root = tmp_path_factory.mktemp("media")
+    settings.MEDIA_ROOT = root
+    return root
+
+
+@pytest.fixture(autouse=True)
+def _use_session_media_root(request) -> None:
+    if "django_db_setup" in request.fixturenames or request.node.get_closest_marker("django_db"):
+        request.getfixturevalue("media_root")
+
+
+@pytest.fixture(scope="session")
+def zoo_fields(media_root) -> list[dict]:
+    """Validated and exported zoo networks, ready to insert as rows (once per session)."""
+    from backend.networks.services import zoo_network_fields
+    from model_zoo.registry import list_zoo
+
+    entries = list_zoo()
+    assert entries and all(entry.is_built() for entry in entries), "zoo files are missing"
+    return [zoo_network_fields(entry) for entry in entries]
+
+
+@pytest.fixture
+def zoo(db, zoo_fields) -> dict:
+    """The built-in datasets and zoo networks as database rows, by name."""
+    from backend.datasets.services import sync_builtin_datasets
+    from backend.networks.services import save_zoo_network
+
+    sync_builtin_datasets()
+    return {fields["name"]: save_zoo_network(fields) for fields in zoo_fields}
+
+
+@pytest.fixture
+def make_user(db):
+    from django.contrib.auth import get_user_model
+
+    def make(username: str = "alice", **extra):
+        return get_user_model().objects.create_user(
+            username=username, password="pw-" + username, **extra
+        )
+
+    return make
+
+
+@pytest.fixture
+def user(make_user):
+    return make_user("alice")
+
+
+@pytest.fixture
+def other_user(make_user):
+    return make_user("mallory")
+
+
+@pytest.fixture
+def api(user):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+@pytest.fixture
+def other_api(other_user):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(other_user)
+    return client
+
+
+@pytest.fixture
+def anon_api():
+    from rest_framework.test import APIClient
+
+    return APIClient()
