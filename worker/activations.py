@@ -50,13 +50,11 @@ class ActivationExtractor:
         self.output_index: int = next(
             (i for i, layer in enumerate(layers) if layer is out), len(layers) - 1
         )
-        self._multi = keras.Model(
-            inputs=model.inputs, outputs=[layer.output for layer in layers]
-        )
+        self._multi = keras.Model(inputs=model.inputs, outputs=[layer.output for layer in layers])
         spec = tf.TensorSpec(shape=(None, *self.input_shape), dtype=tf.float32)
 
         @tf.function(input_signature=[spec])
-        def forward(x):  # noqa: ANN001, ANN202 - traced TF function
+        def forward(x):
             outputs = self._multi(x, training=False)
             return [tf.cast(o, tf.float32) for o in outputs]
 

@@ -184,7 +184,7 @@ def decode_image(data: bytes) -> DecodedImage:
                 "The file is not an image in a supported format "
                 "(PNG, JPEG, WebP, BMP, TIFF or GIF)."
             ) from None
-        except Exception:  # noqa: BLE001 - any parser failure on untrusted input is a refusal
+        except Exception:  # any parser failure on untrusted input is a refusal
             raise ImageRejected("The image file is damaged and could not be read.") from None
         with img:
             fmt = (img.format or "").upper()
@@ -200,13 +200,13 @@ def decode_image(data: bytes) -> DecodedImage:
                 ) from None
             except MemoryError:
                 raise ImageRejected("The image is too large to decode.") from None
-            except Exception:  # noqa: BLE001 - truncated/corrupt data raises many types
+            except Exception:  # truncated/corrupt data raises many types
                 raise ImageRejected(
                     "The image file is truncated or damaged and could not be decoded."
                 ) from None
             try:
                 oriented = ImageOps.exif_transpose(img)
-            except Exception:  # noqa: BLE001 - broken EXIF should not block the picture
+            except Exception:  # broken EXIF should not block the picture
                 oriented = img
             _check_dimensions(*oriented.size)
             pixels = _to_array(oriented)

@@ -41,9 +41,7 @@ class InputSpec:
         for name in ("mean", "std"):
             values = getattr(self, name)
             if len(values) not in (1, self.channels):
-                raise ValueError(
-                    f"{name} must have 1 or {self.channels} values, got {len(values)}"
-                )
+                raise ValueError(f"{name} must have 1 or {self.channels} values, got {len(values)}")
             if not all(math.isfinite(v) for v in values):
                 raise ValueError(f"{name} values must be finite numbers")
         if any(v <= 0 for v in self.std):

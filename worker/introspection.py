@@ -41,9 +41,11 @@ def _jsonable(value: Any) -> Any:
         return [_jsonable(v) for v in value]
     if isinstance(value, dict):
         # e.g. an activation serialised as an object: show its name only
-        return value.get("config", value.get("class_name")) if "class_name" in value else {
-            k: _jsonable(v) for k, v in value.items()
-        }
+        return (
+            value.get("config", value.get("class_name"))
+            if "class_name" in value
+            else {k: _jsonable(v) for k, v in value.items()}
+        )
     if isinstance(value, str | int | float | bool) or value is None:
         return value
     return str(value)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import resource
@@ -35,7 +36,7 @@ def load_keras_model(path: str | Path) -> keras.Model:
         return keras.saving.load_model(str(path), compile=False, safe_mode=True)
     except MemoryError:
         raise
-    except Exception as exc:  # noqa: BLE001 - any Keras failure is a refusal
+    except Exception as exc:  # any Keras failure is a refusal
         raise ModelRejected(f"Keras could not load this model: {_short(exc)}") from exc
 
 
@@ -57,9 +58,7 @@ def _limit_resources(memory_mb: int) -> None:
     os.setsid()  # own process group, so a timeout kills any helpers too
 
 
-def validate_model_file(
-    path: str | Path, *, timeout_s: float = 120, memory_mb: int = 6144
-) -> dict:
+def validate_model_file(path: str | Path, *, timeout_s: float = 120, memory_mb: int = 6144) -> dict:
     """Check, load and test-run a model in a separate, time- and memory-limited process.
 
     Returns:
@@ -79,7 +78,8 @@ def validate_model_file(
     env.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
     env["KERAS_BACKEND"] = "tensorflow"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "worker.validate_model", str(path)],
+        # Absolute path: the child runs with the package root as its working directory.
+        [sys.executable, "-m", "worker.validate_model", str(Path(path).resolve())],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         stdin=subprocess.DEVNULL,
@@ -90,14 +90,10 @@ def validate_model_file(
     try:
         stdout, stderr = proc.communicate(timeout=timeout_s)
     except subprocess.TimeoutExpired:
-        try:
+        with contextlib.suppress(ProcessLookupError):  # it may have just exited
             os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         proc.communicate()
-        raise ModelRejected(
-            f"Loading the model took longer than {timeout_s:g} seconds."
-        ) from None
+        raise ModelRejected(f"Loading the model took longer than {timeout_s:g} seconds.") from None
     result = _parse_last_json(stdout)
     if isinstance(result, dict) and "error" in result:
         raise ModelRejected(str(result["error"]))

@@ -67,8 +67,18 @@ ALLOWED_ACTIVATIONS = frozenset(
     }
 )  # fmt: skip
 # Keys that only ever hold serialised Python code (Lambda, custom functions).
-_CODE_KEYS = frozenset({"function", "function_type", "__lambda__", "__python_function__",
-                        "closure", "code", "output_shape_type", "module_objects"})
+_CODE_KEYS = frozenset(
+    {
+        "function",
+        "function_type",
+        "__lambda__",
+        "__python_function__",
+        "closure",
+        "code",
+        "output_shape_type",
+        "module_objects",
+    }
+)
 _CODE_CLASSES = frozenset({"__lambda__", "__python_function__", "Lambda", "TFSMLayer"})
 _UNSAFE_FLAG = "enable_unsafe_deserialization"
 _DOTTED = re.compile(r"^[A-Za-z_][\w]*(\.[A-Za-z_]\w*)+$")
@@ -79,8 +89,10 @@ class ModelRejected(ValueError):
 
 
 def _is_keras_module(module: Any) -> bool:
-    return module is None or module == "keras" or (
-        isinstance(module, str) and module.startswith("keras.")
+    return (
+        module is None
+        or module == "keras"
+        or (isinstance(module, str) and module.startswith("keras."))
     )
 
 
@@ -143,8 +155,7 @@ class _ConfigWalker:
             )
         if not _is_keras_module(module):
             raise ModelRejected(
-                f"{label} comes from module {module!r}; only built-in Keras classes are "
-                "allowed."
+                f"{label} comes from module {module!r}; only built-in Keras classes are allowed."
             )
         if class_name == "function":
             # Keras writes built-in activation functions as
@@ -161,9 +172,7 @@ class _ConfigWalker:
                 f"{label} is a custom registered class ({registered!r}); only built-in "
                 "Keras classes are allowed."
             )
-        if not in_compile and class_name not in (
-            ALLOWED_LAYERS | ALLOWED_MODELS | ALLOWED_HELPERS
-        ):
+        if not in_compile and class_name not in (ALLOWED_LAYERS | ALLOWED_MODELS | ALLOWED_HELPERS):
             raise ModelRejected(
                 f"{label} is not an allowed layer type; image classifiers may use only "
                 "built-in Keras layers such as Conv2D, Dense and MaxPooling2D."
@@ -221,9 +230,8 @@ def _check_zip_entries(zf: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
             raise ModelRejected(
                 f"The archive unpacks to more than {MAX_UNCOMPRESSED_BYTES // 1048576} MB."
             )
-        if (
-            info.file_size > RATIO_CHECK_MIN_BYTES
-            and info.file_size > MAX_RATIO * max(info.compress_size, 1)
+        if info.file_size > RATIO_CHECK_MIN_BYTES and info.file_size > MAX_RATIO * max(
+            info.compress_size, 1
         ):
             raise ModelRejected(
                 f"The archive entry {name!r} is compressed suspiciously well (a zip bomb?)."
@@ -326,6 +334,5 @@ def check_model_file(path: str | Path) -> dict:
             raise ModelRejected("The .h5 file is not a valid HDF5 file.")
         return _check_h5(path)
     raise ModelRejected(
-        f"Unsupported model file type {suffix or '(none)'!r}; upload a .keras (or legacy .h5) "
-        "file."
+        f"Unsupported model file type {suffix or '(none)'!r}; upload a .keras (or legacy .h5) file."
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 _ENV_DEFAULTS = {
@@ -34,9 +35,7 @@ def configure_tensorflow() -> None:
         return
     _gpu_configured = True
     for gpu in tf.config.list_physical_devices("GPU"):
-        try:
+        # RuntimeError: the GPU was already initialised; nothing more we can do.
+        with contextlib.suppress(RuntimeError):
             # Without growth TensorFlow grabs the whole card, starving other processes.
             tf.config.experimental.set_memory_growth(gpu, True)
-        except RuntimeError:
-            # Raised when the GPU was already initialised; nothing more we can do.
-            pass

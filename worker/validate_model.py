@@ -13,8 +13,13 @@ from worker.model_safety import ModelRejected
 
 # How an exhausted address-space limit shows up (the dynamic loader fails to map
 # TensorFlow's shared library, or an allocation fails).
-_MEMORY_MARKERS = ("failed to map segment", "Cannot allocate memory", "bad_alloc",
-                   "OOM", "ResourceExhausted")
+_MEMORY_MARKERS = (
+    "failed to map segment",
+    "Cannot allocate memory",
+    "bad_alloc",
+    "OOM when allocating",
+    "ResourceExhausted",
+)
 
 
 def validate_in_process(path: str) -> dict:
@@ -32,9 +37,8 @@ def validate_in_process(path: str) -> dict:
     model = load_keras_model(path)
     height, width, channels = image_input_shape(model)
     try:
-        out = np.asarray(model(np.zeros((1, height, width, channels), np.float32),
-                               training=False))
-    except Exception as exc:  # noqa: BLE001 - a model that cannot run is refused
+        out = np.asarray(model(np.zeros((1, height, width, channels), np.float32), training=False))
+    except Exception as exc:  # a model that cannot run is refused
         raise ModelRejected(f"The model failed on a test image: {exc}") from exc
     if out.ndim != 2 or out.shape[0] != 1:
         raise ModelRejected(f"The model's output on one image has shape {list(out.shape)}.")
@@ -58,7 +62,7 @@ def main(argv: list[str]) -> int:
         result = validate_in_process(argv[0])
     except ModelRejected as exc:
         result, status = {"error": str(exc)}, 2
-    except Exception as exc:  # noqa: BLE001 - report, never crash with a traceback
+    except Exception as exc:  # report, never crash with a traceback
         text = " ".join(str(exc).split())[:300] or type(exc).__name__
         if isinstance(exc, MemoryError) or any(m in text for m in _MEMORY_MARKERS):
             limit = os.environ.get("CONVSCOPE_VALIDATE_MEMORY_MB", "the allowed")

@@ -1,13 +1,12 @@
-"""Thin Celery tasks: take an id, call the service, return nothing."""
+"""Thin Celery tasks: take an id, call the service, return nothing.
+
+Queues are assigned in settings.CELERY_TASK_ROUTES (Celery deprecates per-task `queue`)."""
 
 from celery import shared_task
-
-from backend.core.queues import CeleryQueue
 
 
 @shared_task(
     name="analyses.run_analysis",
-    queue=CeleryQueue.DEFAULT,
     acks_late=True,
     reject_on_worker_lost=True,
     soft_time_limit=60,

@@ -12,5 +12,5 @@ urlpatterns = [
     path("api/", include("backend.config.api_router")),
     path("api-auth/", include("rest_framework.urls")),
     # Everything else is a client-side route of the Vue app.
-    re_path(r"^(?!api/|static/|admin/).*$", spa_index, name="spa"),
+    re_path(r"^(?!api/|static/|admin/|_private-media/).*$", spa_index, name="spa"),
 ]

@@ -13,6 +13,12 @@ from tests.fixtures.images import fashion_sample_png
 pytestmark = pytest.mark.django_db
 
 
+def payload_bytes(response) -> bytes:
+    if getattr(response, "streaming", False):
+        return b"".join(response.streaming_content)
+    return response.content
+
+
 def upload_sample(api, index: int = 0) -> int:
     data, _ = fashion_sample_png(index)
     response = api.post(
@@ -36,7 +42,7 @@ def test_datasets_and_networks_listed(api, zoo):
     detail = api.get(f"/api/networks/{tiny['id']}/").json()
     assert detail["layers"][0]["name"] == "conv_1_1"
     conv = detail["layers"][0]
-    kernel = np.load(io.BytesIO(api.get(conv["kernel_url"]).content))
+    kernel = np.load(io.BytesIO(payload_bytes(api.get(conv["kernel_url"]))))
     assert kernel.shape[:2] == (3, 3) and kernel.shape[-1] == conv["output_shape"][-1]
 
 
@@ -61,9 +67,11 @@ def test_analysis_runs_and_serves_every_layer(api, zoo, queued, run_queued):
         layer["name"] for layer in network.layers
     ]
     for layer in result["layers"]:
-        array = np.load(io.BytesIO(api.get(layer["url"]).content))
+        array = np.load(io.BytesIO(payload_bytes(api.get(layer["url"]))))
         assert list(array.shape) == layer["shape"] and array.dtype == np.float32
-    half = np.load(io.BytesIO(api.get(result["layers"][0]["url"] + "?dtype=float16").content))
+    half = np.load(
+        io.BytesIO(payload_bytes(api.get(result["layers"][0]["url"] + "?dtype=float16")))
+    )
     assert half.dtype == np.float16
 
 

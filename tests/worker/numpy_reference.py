@@ -13,7 +13,7 @@ import math
 import numpy as np
 
 
-def _pair(v) -> tuple[int, int]:  # noqa: ANN001
+def _pair(v) -> tuple[int, int]:
     return (int(v), int(v)) if np.isscalar(v) else (int(v[0]), int(v[1]))
 
 
@@ -26,7 +26,7 @@ def _pads(size: int, k: int, stride: int, padding: str) -> tuple[int, int, int]:
     return out, total // 2, total - total // 2
 
 
-def _windows(x: np.ndarray, k, strides, padding: str, fill: float):  # noqa: ANN001, ANN202
+def _windows(x: np.ndarray, k, strides, padding: str, fill: float):
     """Yield (ky, kx, view) where view[oy, ox] = padded x[oy*sy + ky, ox*sx + kx]."""
     (kh, kw), (sy, sx) = _pair(k), _pair(strides)
     oh, top, bottom = _pads(x.shape[0], kh, sy, padding)
@@ -37,7 +37,7 @@ def _windows(x: np.ndarray, k, strides, padding: str, fill: float):  # noqa: ANN
             yield ky, kx, xp[ky : ky + sy * (oh - 1) + 1 : sy, kx : kx + sx * (ow - 1) + 1 : sx]
 
 
-def conv2d(x, kernel, bias, strides=1, padding="valid"):  # noqa: ANN001, ANN201
+def conv2d(x, kernel, bias, strides=1, padding="valid"):
     """Cross-correlation: out[o, :] = sum_k x[window] @ kernel[k] + bias."""
     kh, kw = kernel.shape[:2]
     out = None
@@ -47,7 +47,7 @@ def conv2d(x, kernel, bias, strides=1, padding="valid"):  # noqa: ANN001, ANN201
     return out if bias is None else out + bias
 
 
-def max_pool(x, pool, strides, padding):  # noqa: ANN001, ANN201
+def max_pool(x, pool, strides, padding):
     """Padding never wins a max (padded with -inf)."""
     out = None
     for _, _, view in _windows(x, pool, strides, padding, -np.inf):
@@ -55,7 +55,7 @@ def max_pool(x, pool, strides, padding):  # noqa: ANN001, ANN201
     return out
 
 
-def avg_pool(x, pool, strides, padding):  # noqa: ANN001, ANN201
+def avg_pool(x, pool, strides, padding):
     """Average over the real (unpadded) pixels of each window, as TensorFlow does."""
     total = count = None
     ones = np.ones(x.shape[:2] + (1,))
@@ -69,7 +69,7 @@ def avg_pool(x, pool, strides, padding):  # noqa: ANN001, ANN201
     return total / count
 
 
-def softmax(z, axis=-1):  # noqa: ANN001, ANN201
+def softmax(z, axis=-1):
     e = np.exp(z - np.max(z, axis=axis, keepdims=True))
     return e / e.sum(axis=axis, keepdims=True)
 
@@ -86,16 +86,16 @@ ACTIVATIONS = {
 }
 
 
-def batch_norm(x, gamma, beta, mean, var, eps):  # noqa: ANN001, ANN201
+def batch_norm(x, gamma, beta, mean, var, eps):
     """Inference-mode batch normalisation over the last axis."""
     return (x - mean) / np.sqrt(var + eps) * gamma + beta
 
 
-def dense(x, kernel, bias):  # noqa: ANN001, ANN201
+def dense(x, kernel, bias):
     return x @ kernel + (0.0 if bias is None else bias)
 
 
-def _apply(layer, x):  # noqa: ANN001, ANN202
+def _apply(layer, x):
     kind = type(layer).__name__
     cfg = layer.get_config()
     weights = [np.asarray(w, dtype=np.float64) for w in layer.get_weights()]
@@ -136,7 +136,7 @@ def _apply(layer, x):  # noqa: ANN001, ANN202
     raise NotImplementedError(kind)
 
 
-def reference_forward(model, x) -> dict[str, np.ndarray]:  # noqa: ANN001
+def reference_forward(model, x) -> dict[str, np.ndarray]:
     """Every non-input layer's output (no batch axis), for a single-input model whose
     layers each take one input (a chain), keyed by layer name."""
     values: dict[str, np.ndarray] = {}

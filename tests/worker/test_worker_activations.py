@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from numpy_reference import reference_forward
 
 from tests.fixtures.models import (
     build_bn_strided,
@@ -12,6 +11,7 @@ from tests.fixtures.models import (
     build_tiny_vgg_64_rgb,
     save_model,
 )
+from tests.worker.numpy_reference import reference_forward
 from worker.activations import ActivationExtractor, softmax
 from worker.model_loading import load_keras_model, validate_model_file
 
@@ -37,6 +37,18 @@ def test_tiny_vgg_28_matches_reference():
     x = np.random.default_rng(0).uniform(0, 1, (28, 28, 1)).astype(np.float32)
     _assert_matches_reference(model, extractor, x)
     assert extractor.softmax_output
+    first, pool = extractor.layers[0], extractor.layers[2]
+    assert first["inbound"] == [model.inputs[0]._keras_history.operation.name]
+    assert first["input_shape"] == [28, 28, 1] and first["output_shape"] == [28, 28, 8]
+    assert first["config"] == {
+        "filters": 8,
+        "kernel_size": [3, 3],
+        "strides": [1, 1],
+        "padding": "same",
+        "activation": "relu",
+    }
+    assert pool["type"] == "MaxPooling2D" and pool["config"]["pool_size"] == [2, 2]
+    assert pool["params"] == 0 and pool["inbound"] == ["conv1_2"]
     probs = extractor.probabilities(extractor.run(x)[-1])
     assert probs.sum() == pytest.approx(1.0, abs=1e-5)
 

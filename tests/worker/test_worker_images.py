@@ -39,8 +39,10 @@ def _png_header_only(width: int, height: int) -> bytes:
     """A PNG claiming width x height, with one tiny IDAT (never a full image)."""
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
     return (
-        b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", ihdr)
-        + _png_chunk(b"IDAT", zlib.compress(b"\x00" * 100)) + _png_chunk(b"IEND", b"")
+        b"\x89PNG\r\n\x1a\n"
+        + _png_chunk(b"IHDR", ihdr)
+        + _png_chunk(b"IDAT", zlib.compress(b"\x00" * 100))
+        + _png_chunk(b"IEND", b"")
     )
 
 
@@ -48,8 +50,13 @@ def test_imports_no_tensorflow():
     import subprocess
 
     code = "import worker.images, sys; print('tensorflow' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         cwd=str(__import__("pathlib").Path(__file__).parents[2]), check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=str(__import__("pathlib").Path(__file__).parents[2]),
+        check=True,
+    )
     assert out.stdout.strip() == "False"
 
 
@@ -62,8 +69,11 @@ def test_imports_no_tensorflow():
         ("WEBP", {"lossless": True}, True),
         ("JPEG", {"quality": 95}, False),
         # A one-frame MPO is saved as plain JPEG: add a second frame (e.g. stereo pair).
-        ("MPO", {"quality": 95, "save_all": True,
-                 "append_images": [Image.new("RGB", (10, 12))]}, False),
+        (
+            "MPO",
+            {"quality": 95, "save_all": True, "append_images": [Image.new("RGB", (10, 12))]},
+            False,
+        ),
     ],
 )
 def test_colour_formats_round_trip(fmt, kwargs, exact):
@@ -84,7 +94,7 @@ def test_colour_formats_round_trip(fmt, kwargs, exact):
 
 
 def test_all_allowed_formats_covered():
-    assert ALLOWED_FORMATS == {"PNG", "JPEG", "WEBP", "BMP", "TIFF", "GIF", "MPO"}
+    assert {"PNG", "JPEG", "WEBP", "BMP", "TIFF", "GIF", "MPO"} == ALLOWED_FORMATS
 
 
 def test_gif_animated_first_frame_greyscale_palette():
@@ -115,9 +125,7 @@ def test_16bit_png_scaled_by_257():
     assert img.mode == "I;16"
     decoded = decode_image(_save(img, "PNG"))
     assert decoded.pixels.shape == (2, 3, 1)
-    np.testing.assert_array_equal(
-        decoded.pixels[..., 0], np.rint(values / 257).astype(np.uint8)
-    )
+    np.testing.assert_array_equal(decoded.pixels[..., 0], np.rint(values / 257).astype(np.uint8))
 
 
 def test_float_tiff_stretched():
@@ -261,12 +269,23 @@ def test_preprocess_stretch_and_center_crop():
 def test_input_spec_round_trip_and_validation():
     spec = InputSpec(64, 48, 3, mean=(0.1, 0.2, 0.3), std=(1.0, 2.0, 3.0), resize="center-crop")
     d = spec.to_dict()
-    assert d == {"height": 64, "width": 48, "channels": 3, "scale": 1 / 255,
-                 "mean": [0.1, 0.2, 0.3], "std": [1.0, 2.0, 3.0], "resize": "center-crop"}
+    assert d == {
+        "height": 64,
+        "width": 48,
+        "channels": 3,
+        "scale": 1 / 255,
+        "mean": [0.1, 0.2, 0.3],
+        "std": [1.0, 2.0, 3.0],
+        "resize": "center-crop",
+    }
     assert InputSpec.from_dict(d) == spec
     for bad in (
-        dict(d, channels=2), dict(d, mean=[0.0, 0.0]), dict(d, std=[0.0]),
-        dict(d, resize="fit"), dict(d, height=0), {"height": 1},
+        dict(d, channels=2),
+        dict(d, mean=[0.0, 0.0]),
+        dict(d, std=[0.0]),
+        dict(d, resize="fit"),
+        dict(d, height=0),
+        {"height": 1},
     ):
         with pytest.raises(ValueError):
             InputSpec.from_dict(bad)

@@ -167,11 +167,13 @@ def test_not_a_zip_refused(tmp_path, never_load):
 def test_zip_bomb_refused(tmp_path, good_entries, never_load):
     path = tmp_path / "bomb.keras"
     _write_zip(path, {k: v for k, v in good_entries.items() if k != "model.weights.h5"})
-    with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
-        with zf.open("model.weights.h5", "w", force_zip64=True) as fh:
-            block = bytes(1024 * 1024)
-            for _ in range(64):
-                fh.write(block)
+    with (
+        zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED, compresslevel=1) as zf,
+        zf.open("model.weights.h5", "w", force_zip64=True) as fh,
+    ):
+        block = bytes(1024 * 1024)
+        for _ in range(64):
+            fh.write(block)
     assert path.stat().st_size < 2 * 1024 * 1024
     _refused(path, "zip bomb")
 

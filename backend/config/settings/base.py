@@ -85,6 +85,7 @@ USE_TZ = True
 FRONTEND_DIST = ROOT_DIR / "frontend" / "dist"
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"
+STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [FRONTEND_DIST] if FRONTEND_DIST.exists() else []
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -92,7 +93,8 @@ STORAGES = {
 }
 # Users' uploads and results live here and are served only through authorised views.
 MEDIA_ROOT = Path(env("CONVSCOPE_MEDIA_ROOT", default=str(VAR_DIR / "media")))
-MEDIA_URL = None
+# No public URL serves these; the path exists only because Django insists on one.
+MEDIA_URL = "/_private-media/"
 
 # Upload limits: images are checked again in worker.images, this stops oversized bodies early.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
@@ -136,6 +138,8 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_WORKER_MAX_TASKS_PER_CHILD = env.int("CELERY_WORKER_MAX_TASKS_PER_CHILD", default=2000)
 CELERY_TASK_DEFAULT_QUEUE = "default"
+# Every task is routed to a queue named by its workload (backend.core.queues.CeleryQueue).
+CELERY_TASK_ROUTES = {"analyses.run_analysis": {"queue": "default"}}
 CELERY_TASK_SOFT_TIME_LIMIT = 120
 CELERY_TASK_TIME_LIMIT = 180
 # Longer than twice the longest hard limit, so a long task is never delivered twice by Redis.

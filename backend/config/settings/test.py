@@ -1,14 +1,17 @@
-"""Settings for pytest: fast hashing, a temporary media root set per test by conftest."""
+"""Settings for pytest: fast hashing, a private media root and a file database."""
+
+import tempfile
+from pathlib import Path
 
 from .base import *  # noqa: F403
-from .base import VAR_DIR
+from .base import DATABASES, VAR_DIR
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-MEDIA_ROOT = VAR_DIR / "test-media"
-# Tests enqueue nothing unless they start a real worker: the integration tests override this.
-CELERY_TASK_ALWAYS_EAGER = False
+# A fresh media root per test session, fixed when settings load: override layers that tests
+# stack on `settings` can then never point the web thread and the worker at different folders.
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="convscope-test-media-"))
 
-if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # A file, not memory, so a real Celery worker process sees the same test database.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
