@@ -1,0 +1,90 @@
+"""`manage.py analyze` as a script sees it: JSON on stdout, one line on stderr for bad input."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.fixtures.images import fashion_sample_png
+from tests.fixtures.services import database_url_for_worker
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_manage(*args: str, media_root: Path) -> subprocess.CompletedProcess:
+    from django.db import connection
+
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "backend.config.settings.local",
+        "DATABASE_URL": database_url_for_worker(connection),
+        "CONVSCOPE_MEDIA_ROOT": str(media_root),
+        # No broker: the CLI must not need one.
+        "CELERY_BROKER_URL": "redis://127.0.0.1:1/0",
+    }
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, timeout=120
+    )
+
+
+def test_analyze_prints_json_and_writes_npy(zoo, media_root, tmp_path):
+    data, label = fashion_sample_png(0)
+    image = tmp_path / "boot.png"
+    image.write_bytes(data)
+    out = tmp_path / "out"
+    done = run_manage(
+        "analyze",
+        "--network",
+        "tiny-vgg",
+        "--image",
+        str(image),
+        "--out",
+        str(out),
+        media_root=media_root,
+    )
+    assert done.returncode == 0, done.stderr.decode()
+    result = json.loads(done.stdout)
+    assert result["network"] == "tiny-vgg"
+    assert result["top"][0]["label"] == zoo["tiny-vgg"].labels[label]
+    assert len(result["top"]) == 10
+    assert all(
+        a["probability"] >= b["probability"]
+        for a, b in zip(result["top"], result["top"][1:], strict=False)
+    )
+    assert [layer["name"] for layer in result["layers"]] == [
+        l["name"] for l in zoo["tiny-vgg"].layers
+    ]
+    for layer in result["layers"]:
+        array = np.load(layer["npy"])
+        assert list(array.shape) == layer["shape"] and Path(layer["npy"]).parent == out
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--network", "no-such-net", "--image", "IMAGE"], "no network called"),
+        (["--network", "tiny-vgg", "--image", "/nonexistent.png"], "Cannot read"),
+        (["--network", "tiny-vgg", "--image", "TEXT"], "not an image"),
+    ],
+)
+def test_bad_input_exits_with_one_line(zoo, media_root, tmp_path, args, message):
+    (tmp_path / "text.png").write_text("not a picture")
+    (tmp_path / "ok.png").write_bytes(fashion_sample_png(0)[0])
+    args = [
+        str(tmp_path / "ok.png")
+        if a == "IMAGE"
+        else str(tmp_path / "text.png")
+        if a == "TEXT"
+        else a
+        for a in args
+    ]
+    done = run_manage("analyze", *args, media_root=media_root)
+    stderr = done.stderr.decode().strip()
+    assert done.returncode != 0
+    assert message in stderr and "Traceback" not in stderr and len(stderr.splitlines()) == 1
+    assert done.stdout == b""
