@@ -57,7 +57,7 @@ def test_analyze_prints_json_and_writes_npy(zoo, media_root, tmp_path):
         for a, b in zip(result["top"], result["top"][1:], strict=False)
     )
     assert [layer["name"] for layer in result["layers"]] == [
-        l["name"] for l in zoo["tiny-vgg"].layers
+        x["name"] for x in zoo["tiny-vgg"].layers
     ]
     for layer in result["layers"]:
         array = np.load(layer["npy"])
