@@ -207,7 +207,10 @@ def bench_end_to_end(runs: int, images: list[bytes]) -> dict[str, float]:
             ).json()
             job_url = f"{base}/api/jobs/{created['job']['id']}/"
             status = created["job"]["status"]
-            while status not in ("succeeded", "failed"):
+            deadline = started + 30
+            while status not in ("succeeded", "failed", "cancelled"):
+                if time.perf_counter() > deadline:
+                    raise TimeoutError(f"job {job_url} still {status} after 30 s")
                 time.sleep(0.002)
                 status = session.get(job_url).json()["status"]
             assert status == "succeeded", status

@@ -56,11 +56,13 @@ def test_cancelled_running_job_drops_its_result(user):
 
 
 def test_celery_settings_are_safe():
-    """Late acknowledgement, requeue on worker loss, prefetch 1, time limits, visibility > limits."""
+    # Bound to our app (Redis), not to Celery's default app (AMQP on localhost).
     from backend.analyses.tasks import run_analysis
     from backend.config.celery_app import app
 
     conf = app.conf
+    # The task must be bound to our app (Redis), not Celery's default app (AMQP on localhost).
+    assert run_analysis.app is app and run_analysis.app.main == "convscope"
     assert conf.task_acks_late and conf.task_reject_on_worker_lost
     assert conf.worker_prefetch_multiplier == 1
     assert run_analysis.acks_late and run_analysis.soft_time_limit < run_analysis.time_limit
