@@ -6,6 +6,7 @@ VENV="$ROOT/.venv"
 PY="$VENV/bin/python"
 STAMPS="$ROOT/.stamps"
 REDIS_PORT="${REDIS_PORT:-6379}"
+PORT="${PORT:-8000}"
 mkdir -p "$STAMPS" "$ROOT/var"
 
 export TF_CPP_MIN_LOG_LEVEL=2 TF_ENABLE_ONEDNN_OPTS=0 KERAS_BACKEND=tensorflow
@@ -40,6 +41,12 @@ ensure_system() {
   command -v python3.11 >/dev/null || pkgs+=(python3.11 python3.11-venv)
   command -v npm >/dev/null || pkgs+=(nodejs npm)
   apt_install "${pkgs[@]}"
+  # Vite 8 needs Node.js 20.19 or newer (Debian 12's own nodejs is 18).
+  if ! node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)'; then
+    echo "Node.js 20.19 or newer is needed to build the front end; found $(node --version)." >&2
+    echo "Install a newer Node.js (e.g. from your distribution's backports) and run again." >&2
+    return 1
+  fi
 }
 
 ensure_venv() {
@@ -87,6 +94,8 @@ ensure_zoo() {
   fi
   "$PY" "$ROOT/manage.py" ensure_demo_user >/dev/null
 }
+
+http_up() { "$PY" -c "import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=1)" "$1" 2>/dev/null; }
 
 redis_up() { "$PY" - "$1" <<'PYEOF'
 import sys, redis

@@ -34,16 +34,16 @@ say "Starting the Celery worker"
 PIDS+=($!)
 
 say "Starting the web server"
-"$VENV/bin/gunicorn" backend.config.wsgi --bind 127.0.0.1:8000 --workers 2 --threads 4 \
+"$VENV/bin/gunicorn" backend.config.wsgi --bind "127.0.0.1:$PORT" --workers 2 --threads 4 \
   --access-logfile - --error-logfile - --log-level warning &
 PIDS+=($!)
 
-for _ in $(seq 100); do curl -fs http://127.0.0.1:8000/api/health/ >/dev/null 2>&1 && break; sleep 0.1; done
+for _ in $(seq 100); do http_up "http://127.0.0.1:$PORT/api/health/" && break; sleep 0.2; done
 cat <<MSG
 
-  ConvScope is running at http://127.0.0.1:8000/
+  ConvScope is running at http://127.0.0.1:$PORT/
   Log in as: demo / ${CONVSCOPE_DEMO_PASSWORD:-convscope-demo}
-  API docs:  http://127.0.0.1:8000/api/docs/
+  API docs:  http://127.0.0.1:$PORT/api/docs/
   Worker log: var/worker.log      Press Ctrl-C to stop.
 
 MSG

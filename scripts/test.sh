@@ -12,6 +12,9 @@ say "Lint"
 "$VENV/bin/ruff" check .
 "$VENV/bin/ruff" format --check .
 
+say "Front-end checks (.npy parser, colour scales)"
+(cd "$ROOT/frontend" && npm run --silent check)
+
 say "Tests (SQLite)"
 # `make test` is self-contained: the suite starts its own Redis and Celery worker processes.
 "$VENV/bin/pytest" "$@"
