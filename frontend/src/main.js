@@ -13,7 +13,7 @@ const pinia = createPinia()
 app.use(pinia)
 app.use(router)
 
-// 401/403 from any API call: forget the user and go to the login page, remembering where we were.
+// 401 from any API call: forget the user and go to the login page, remembering where we were.
 onUnauthorized(() => {
   const auth = useAuthStore(pinia)
   auth.clear()

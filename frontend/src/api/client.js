@@ -3,7 +3,7 @@
  *
  * - same-origin session cookies (`credentials: 'same-origin'`)
  * - `X-CSRFToken` from Django's `csrftoken` cookie on unsafe methods
- * - 401/403 → the registered "unauthorized" handler (the router sends the user to /login)
+ * - 401 → the registered "unauthorized" handler (the router sends the user to /login)
  * - error JSON `{"detail": "..."}` (or DRF field errors) → an ApiError with a plain message
  */
 
@@ -25,7 +25,7 @@ export class ApiError extends Error {
 /** @type {((err: ApiError) => void) | null} */
 let unauthorizedHandler = null
 
-/** Register what happens on 401/403 (set once in main.js, to avoid a router import cycle). */
+/** Register what happens on 401 (set once in main.js, to avoid a router import cycle). */
 export function onUnauthorized(handler) {
   unauthorizedHandler = handler
 }
@@ -89,7 +89,8 @@ function parseBody(text) {
 }
 
 function handleAuthFailure(err, authRedirect) {
-  if ((err.status === 401 || err.status === 403) && authRedirect && unauthorizedHandler) {
+  // Only 401 means "log in first"; a 403 is a refusal the page shows in words.
+  if (err.status === 401 && authRedirect && unauthorizedHandler) {
     unauthorizedHandler(err)
   }
 }
