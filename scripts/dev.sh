@@ -30,12 +30,12 @@ export CELERY_BROKER_URL="${CELERY_BROKER_URL:-redis://127.0.0.1:$REDIS_PORT/0}"
 
 say "Starting the Celery worker"
 "$VENV/bin/celery" -A backend.config.celery_app worker -Q default,cpu_heavy \
-  --concurrency 1 --loglevel INFO --logfile "$ROOT/var/worker.log" &
+  --concurrency 1 --loglevel INFO --logfile "$ROOT/var/worker.log" >>"$ROOT/var/worker.log" 2>&1 &
 PIDS+=($!)
 
 say "Starting the web server"
 "$VENV/bin/gunicorn" backend.config.wsgi --bind "127.0.0.1:$PORT" --workers 2 --threads 4 \
-  --access-logfile - --error-logfile - --log-level warning &
+  --access-logfile "$ROOT/var/access.log" --error-logfile - --log-level warning &
 PIDS+=($!)
 
 for _ in $(seq 100); do http_up "http://127.0.0.1:$PORT/api/health/" && break; sleep 0.2; done
@@ -44,7 +44,7 @@ cat <<MSG
   ConvScope is running at http://127.0.0.1:$PORT/
   Log in as: demo / ${CONVSCOPE_DEMO_PASSWORD:-convscope-demo}
   API docs:  http://127.0.0.1:$PORT/api/docs/
-  Worker log: var/worker.log      Press Ctrl-C to stop.
+  Logs: var/worker.log, var/access.log      Press Ctrl-C to stop.
 
 MSG
 wait -n "${PIDS[@]}" || true

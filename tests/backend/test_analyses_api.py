@@ -32,6 +32,9 @@ def test_datasets_and_networks_listed(api, zoo):
     datasets = {d["name"]: d for d in api.get("/api/datasets/").json()}
     assert {"fashion-mnist", "digits"} <= set(datasets)
     assert datasets["fashion-mnist"]["splits"] == {"train": 60000, "test": 10000}
+    assert (
+        datasets["fashion-mnist"]["network_count"] == 2 and datasets["digits"]["network_count"] == 0
+    )
     samples = api.get("/api/datasets/fashion-mnist/samples/").json()
     assert len(samples) >= 10 and {s["label_name"] for s in samples} >= {"Trouser", "Bag"}
     png = api.get(samples[0]["image_url"])

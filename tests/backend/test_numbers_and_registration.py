@@ -187,3 +187,18 @@ def test_register_refusals_leave_nothing(zoo, tmp_path, media_root, case):
     assert not Network.objects.filter(name="refused-net").exists()
     assert networks_dir_entries(media_root) == before
     assert not (tmp_path.parent / "outside.txt").exists()
+
+
+def test_register_legacy_h5_model(zoo, capsys, tmp_path):
+    model_path = save_model(build_tiny_vgg_64_rgb(seed=11), tmp_path / "legacy.h5")
+    call_command(
+        "register_network", file=model_path, name="legacy-vgg", labels=write_labels(tmp_path, 10)
+    )
+    assert "Registered legacy-vgg v1" in capsys.readouterr().out
+    network = Network.objects.get(name="legacy-vgg")
+    assert network.model_path.suffix == ".h5" and len(network.layers) == 12
+    pixels = (np.random.default_rng(5).random((64, 64, 3)) * 255).astype(np.uint8)
+    image_path = tmp_path / "photo.png"
+    image_path.write_bytes(image_bytes(pixels))
+    result = analyze(capsys, "legacy-vgg", image_path, tmp_path / "out")
+    assert_layers_match(result, reference_layers(network, pixels))

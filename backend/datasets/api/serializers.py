@@ -11,6 +11,7 @@ class DatasetSerializer(serializers.ModelSerializer):
     source = serializers.SerializerMethodField()
     licence = serializers.SerializerMethodField()
     available = serializers.SerializerMethodField()
+    network_count = serializers.SerializerMethodField()
 
     class Meta:
         model = Dataset
@@ -24,6 +25,7 @@ class DatasetSerializer(serializers.ModelSerializer):
             "source",
             "licence",
             "available",
+            "network_count",
         ]
         read_only_fields = fields
 
@@ -47,6 +49,15 @@ class DatasetSerializer(serializers.ModelSerializer):
             return get_dataset(obj.name).available()
         except KeyError:
             return False
+
+    def get_network_count(self, obj: Dataset) -> int:
+        """Networks trained on this dataset that the requesting user may explore."""
+        from backend.networks.models import Network
+
+        request = self.context.get("request")
+        if request is None:
+            return obj.networks.filter(public=True).count()
+        return Network.objects.visible_to(request.user).filter(dataset=obj).count()
 
 
 class SampleSerializer(serializers.Serializer):
