@@ -13,7 +13,6 @@ import io
 import os
 import platform
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -33,6 +32,14 @@ import django  # noqa: E402
 django.setup()
 
 import numpy as np  # noqa: E402
+
+from tests.fixtures.processes import (  # noqa: E402
+    free_port,
+    start_celery_worker,
+    start_redis,
+    stop,
+    wait_for,
+)
 
 NETWORK = "tiny-vgg"
 
@@ -93,26 +100,7 @@ def bench_cli(runs: int, images: list[bytes]) -> dict[str, float]:
     return summarise(samples)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_until(predicate, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if predicate():
-                return
-        except Exception:  # noqa: S110 - not up yet
-            pass
-        time.sleep(0.1)
-    raise TimeoutError(f"{what} did not start")
-
-
 def bench_end_to_end(runs: int, images: list[bytes]) -> dict[str, float]:
-    import redis
     import requests
     from django.contrib.auth import get_user_model
 
@@ -125,50 +113,9 @@ def bench_end_to_end(runs: int, images: list[bytes]) -> dict[str, float]:
     tmp = Path(tempfile.mkdtemp(prefix="convscope-bench-"))
     redis_port, web_port = free_port(), free_port()
     env = {**os.environ, "CELERY_BROKER_URL": f"redis://127.0.0.1:{redis_port}/0"}
-    processes = [
-        subprocess.Popen(
-            [
-                "redis-server",
-                "--port",
-                str(redis_port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--dir",
-                str(tmp),
-            ],
-            stdout=subprocess.DEVNULL,
-        )
-    ]
+    processes = [start_redis(redis_port, tmp)]
     try:
-        wait_until(lambda: redis.Redis(port=redis_port).ping(), 10, "redis")
-        worker_log = tmp / "worker.log"
-        processes.append(
-            subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "backend.config.celery_app",
-                    "worker",
-                    "-Q",
-                    "default",
-                    "--concurrency",
-                    "1",
-                    "--loglevel",
-                    "INFO",
-                    "--without-gossip",
-                    "--without-mingle",
-                    "--without-heartbeat",
-                ],
-                cwd=ROOT,
-                env=env,
-                stdout=worker_log.open("wb"),
-                stderr=subprocess.STDOUT,
-            )
-        )
+        processes.append(start_celery_worker(env, tmp / "worker.log"))
         processes.append(
             subprocess.Popen(
                 [
@@ -188,8 +135,7 @@ def bench_end_to_end(runs: int, images: list[bytes]) -> dict[str, float]:
             )
         )
         base = f"http://127.0.0.1:{web_port}"
-        wait_until(lambda: requests.get(f"{base}/api/health/", timeout=2).ok, 30, "web server")
-        wait_until(lambda: "warmed" in worker_log.read_text(), 90, "worker")
+        wait_for(lambda: requests.get(f"{base}/api/health/", timeout=2).ok, 30, "web server")
         session = requests.Session()
         session.get(f"{base}/api/auth/me/")
         session.headers["X-CSRFToken"] = session.cookies["csrftoken"]
@@ -232,11 +178,7 @@ def bench_end_to_end(runs: int, images: list[bytes]) -> dict[str, float]:
         return summarise([one(unique[5 + i]) for i in range(runs)])
     finally:
         for process in reversed(processes):
-            process.terminate()
-            try:
-                process.wait(15)
-            except subprocess.TimeoutExpired:
-                process.kill()
+            stop(process)
         shutil.rmtree(tmp, ignore_errors=True)
 
 
