@@ -77,28 +77,39 @@ def execute_analysis_job(job_id: int) -> None:
         network, image = analysis.network, analysis.image
         result = AnalysisResult.objects.filter(network=network, image_sha256=image.sha256).first()
         if result is None or not result.path.is_dir():
-            jobs.set_progress(job_id, 0.1, "Running the network on the image.")
+            # One forward pass takes milliseconds: no progress updates, they would cost more.
             relative = result_directory(network, image.sha256)
             output = compute_result(
                 network, load_pixels(image), Path(settings.MEDIA_ROOT) / relative
             )
-            try:
-                result, _ = AnalysisResult.objects.update_or_create(
-                    network=network,
-                    image_sha256=image.sha256,
-                    defaults={
-                        "directory": relative,
-                        "probabilities": output.probabilities,
-                        "layers": output.layers,
-                    },
-                )
-            except IntegrityError:  # a concurrent job stored the same result first
-                result = AnalysisResult.objects.get(network=network, image_sha256=image.sha256)
-        Analysis.objects.filter(pk=analysis.pk).update(result=result)
-        jobs.succeed(job_id)
+            result = _store_result(network, image.sha256, relative, output, stale=result)
+        # One transaction (one commit) links the result and finishes the job.
+        with transaction.atomic():
+            Analysis.objects.filter(pk=analysis.pk).update(result=result)
+            if not jobs.succeed(job_id):
+                logger.info("job %s was cancelled while it ran; result kept for reuse", job_id)
     except Exception as exc:
         logger.exception("analysis job %s failed", job_id)
         jobs.fail(job_id, readable_reason(exc))
+
+
+def _store_result(network, image_sha256: str, relative: str, output, stale) -> AnalysisResult:
+    values = {
+        "directory": relative,
+        "probabilities": output.probabilities,
+        "layers": output.layers,
+    }
+    if stale is not None:  # a row whose files were lost: point it at the new files
+        AnalysisResult.objects.filter(pk=stale.pk).update(**values)
+        stale.refresh_from_db()
+        return stale
+    try:
+        with transaction.atomic():
+            return AnalysisResult.objects.create(
+                network=network, image_sha256=image_sha256, **values
+            )
+    except IntegrityError:  # a concurrent job stored the same result first
+        return AnalysisResult.objects.get(network=network, image_sha256=image_sha256)
 
 
 def readable_reason(exc: Exception) -> str:
