@@ -256,6 +256,13 @@ def test_login_flow_and_csrf(client, user):
     assert client.get("/api/datasets/").status_code == 200
 
 
+def test_openapi_schema_is_valid_without_warnings(tmp_path):
+    from django.core.management import call_command
+
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "s.yml"))
+    assert "/api/analyses/{id}/activations/{index}/" in (tmp_path / "s.yml").read_text()
+
+
 def test_openapi_schema_lists_endpoints(api):
     response = api.get("/api/schema/", HTTP_ACCEPT="application/json")
     assert response.status_code == 200
