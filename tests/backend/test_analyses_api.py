@@ -72,6 +72,9 @@ def test_analysis_runs_and_serves_every_layer(api, zoo, queued, run_queued):
     for layer in result["layers"]:
         array = np.load(io.BytesIO(payload_bytes(api.get(layer["url"]))))
         assert list(array.shape) == layer["shape"] and array.dtype == np.float32
+    seen = np.load(io.BytesIO(payload_bytes(api.get(result["input"]["url"]))))
+    assert seen.shape == (28, 28, 1) and list(seen.shape) == result["input"]["shape"]
+    assert seen.min() >= 0.0 and seen.max() <= 1.0  # the zoo scales pixels by 1/255
     half = np.load(
         io.BytesIO(payload_bytes(api.get(result["layers"][0]["url"] + "?dtype=float16")))
     )
@@ -190,6 +193,7 @@ def test_foreign_ids_answer_404(api, other_api, zoo, queued, run_queued):
         f"/api/jobs/{body['job']['id']}/",
         f"/api/images/{body['image']['id']}/",
         f"/api/images/{body['image']['id']}/file/",
+        analysis["input"]["url"],
     ]:
         assert other_api.get(url).status_code == 404, url
     assert other_api.post(f"/api/jobs/{body['job']['id']}/cancel/").status_code == 404

@@ -28,6 +28,11 @@ class AnalysisImageSerializer(serializers.Serializer):
     height = serializers.IntegerField()
 
 
+class NetworkInputSerializer(serializers.Serializer):
+    url = serializers.CharField()
+    shape = serializers.ListField(child=serializers.IntegerField())
+
+
 class PredictionSerializer(serializers.Serializer):
     index = serializers.IntegerField()
     label = serializers.CharField()
@@ -46,6 +51,7 @@ class AnalysisSerializer(serializers.ModelSerializer):
     job = JobSerializer(read_only=True)
     image = serializers.SerializerMethodField()
     true_label = serializers.SerializerMethodField()
+    input = serializers.SerializerMethodField()
     prediction = serializers.SerializerMethodField()
     layers = serializers.SerializerMethodField()
 
@@ -55,6 +61,7 @@ class AnalysisSerializer(serializers.ModelSerializer):
             "id",
             "network",
             "image",
+            "input",
             "true_label",
             "job",
             "prediction",
@@ -75,6 +82,15 @@ class AnalysisSerializer(serializers.ModelSerializer):
             "height": image.height,
         }
         return AnalysisImageSerializer(data).data
+
+    def get_input(self, analysis: Analysis) -> dict:
+        """The preprocessed image the network receives (shape from the network's input spec)."""
+        spec = analysis.network.input_spec
+        data = {
+            "url": reverse("analysis-input", args=[analysis.pk]),
+            "shape": [spec["height"], spec["width"], spec["channels"]],
+        }
+        return NetworkInputSerializer(data).data
 
     def get_true_label(self, analysis: Analysis) -> str | None:
         return analysis.image.true_label or None

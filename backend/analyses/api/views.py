@@ -19,6 +19,15 @@ from backend.uploads import services as upload_services
 from backend.uploads.models import UploadedImage
 
 
+def npy_response(array: np.ndarray) -> HttpResponse:
+    buffer = io.BytesIO()
+    np.save(buffer, array, allow_pickle=False)
+    response = HttpResponse(buffer.getvalue(), content_type="application/octet-stream")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
 class AnalysisViewSet(
     mixins.CreateModelMixin,
     mixins.ListModelMixin,
@@ -65,6 +74,29 @@ class AnalysisViewSet(
     @extend_schema(
         parameters=[OpenApiParameter("dtype", str, enum=["float32", "float16"])],
         responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+        description="The image as the network sees it, after its preprocessing (resized, "
+        "converted to its channels, scaled and normalised): a NumPy .npy file, H×W×C.",
+    )
+    @action(detail=True, methods=["get"], url_path="input", url_name="input")
+    def network_input(self, request, pk=None):
+        from worker.images import decode_image, preprocess
+        from worker.input_spec import InputSpec
+
+        analysis = self.get_object()
+        dtype = request.query_params.get("dtype", "float32")
+        if dtype not in ("float32", "float16"):
+            return Response(
+                {"detail": "dtype must be float32 or float16."}, status=status.HTTP_400_BAD_REQUEST
+            )
+        if not analysis.image.path.is_file():
+            raise Http404("The image of this analysis is no longer available.")
+        pixels = decode_image(analysis.image.path.read_bytes()).pixels
+        x = preprocess(pixels, InputSpec.from_dict(analysis.network.input_spec))
+        return npy_response(x.astype("<f2" if dtype == "float16" else "<f4"))
+
+    @extend_schema(
+        parameters=[OpenApiParameter("dtype", str, enum=["float32", "float16"])],
+        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
         description="One layer's activation (batch axis dropped) as a NumPy .npy file.",
     )
     @action(
@@ -90,8 +122,4 @@ class AnalysisViewSet(
             )
         if not path.is_file():
             raise Http404("This file is no longer available.")
-        buffer = io.BytesIO()
-        np.save(buffer, np.load(path, allow_pickle=False).astype("<f2"))
-        response = HttpResponse(buffer.getvalue(), content_type="application/octet-stream")
-        response["X-Content-Type-Options"] = "nosniff"
-        return response
+        return npy_response(np.load(path, allow_pickle=False).astype("<f2"))
