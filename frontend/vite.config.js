@@ -18,6 +18,11 @@ export default defineConfig(({ command }) => ({
     emptyOutDir: true,
     assetsDir: 'assets',
   },
+  // Vitest: pure modules and composables, no browser (`npm run test`)
+  test: {
+    environment: 'node',
+    include: ['src/**/*.test.js'],
+  },
   server: {
     proxy: {
       '/api': BACKEND,

@@ -12,8 +12,8 @@ say "Lint"
 "$VENV/bin/ruff" check .
 "$VENV/bin/ruff" format --check .
 
-say "Front-end checks (.npy parser, colour scales)"
-(cd "$ROOT/frontend" && npm run --silent check)
+say "Front-end checks (.npy parser, colour scales) and component tests (Vitest)"
+(cd "$ROOT/frontend" && npm run --silent check && npm run --silent test)
 
 say "Tests (SQLite)"
 # `make test` is self-contained: the suite starts its own Redis and Celery worker processes.

@@ -19,6 +19,16 @@ export function halfToFloat(h) {
   return sign * (1 + frac / 1024) * 2 ** (exp - 15)
 }
 
+// All 65536 float16 values, built on first use: widening is then one table look-up per value.
+let HALF_TABLE = null
+function halfTable() {
+  if (!HALF_TABLE) {
+    HALF_TABLE = new Float32Array(65536)
+    for (let h = 0; h < 65536; h++) HALF_TABLE[h] = halfToFloat(h)
+  }
+  return HALF_TABLE
+}
+
 function parseHeader(text) {
   const descr = /'descr'\s*:\s*'([^']+)'/.exec(text)
   const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(text)
@@ -83,7 +93,8 @@ export function parseNpy(input) {
     case 'f2': {
       const h = new Uint16Array(raw)
       data = new Float32Array(count)
-      for (let i = 0; i < count; i++) data[i] = halfToFloat(h[i])
+      const table = halfTable()
+      for (let i = 0; i < count; i++) data[i] = table[h[i]]
       break
     }
     case 'f8':

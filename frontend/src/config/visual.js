@@ -13,6 +13,12 @@ export const ACCENT_RGB = [91, 63, 209]
 export const PREVIEW_CHANNELS = 6
 /** On-screen size (CSS px) of one small activation map in the overview. */
 export const PREVIEW_MAP_PX = 64
+/** On-screen size (CSS px) of the longer side of one map in the layer view. */
+export const LAYER_MAP_PX = 120
+/** On-screen size (CSS px) of one kernel cell grid in the layer view. */
+export const KERNEL_MAP_PX = 30
+/** How many output / input channels of kernels the layer view shows before "show all". */
+export const KERNEL_PREVIEW = 8
 /** Job polling: first delay, growth factor, ceiling (ms). */
 export const POLL = { firstMs: 150, factor: 1.5, maxMs: 2000 }
 
@@ -100,6 +106,43 @@ export const SCALES = {
   kernel: { fn: kernelColor, diverging: true, label: 'weight' },
   input: { fn: (v, vmax) => inputColor(v, 0, vmax), diverging: false, label: 'intensity' },
   probability: { fn: (v) => probabilityColor(v), diverging: false, label: 'probability' },
+}
+
+/** Size of a colour lookup table (odd, so zero has its own exactly-white middle entry). */
+export const LUT_SIZE = 257
+
+const lutCache = new Map()
+/**
+ * A lookup table of LUT_SIZE colours (Uint8ClampedArray, r,g,b per entry) for a named scale,
+ * sampled from its −1..1 (diverging) or 0..1 range; index it with `lutIndex`.
+ */
+export function colorLut(name) {
+  let lut = lutCache.get(name)
+  if (lut) return lut
+  const { fn, diverging } = SCALES[name]
+  lut = new Uint8ClampedArray(LUT_SIZE * 3)
+  for (let i = 0; i < LUT_SIZE; i++) {
+    const t = i / (LUT_SIZE - 1)
+    const [r, g, b] = diverging ? fn(t * 2 - 1, 1) : fn(t, 1)
+    lut[i * 3] = r
+    lut[i * 3 + 1] = g
+    lut[i * 3 + 2] = b
+  }
+  lutCache.set(name, lut)
+  return lut
+}
+
+/**
+ * The LUT entry for a value. Diverging: −vmax → 0, 0 → the middle, +vmax → the last;
+ * sequential: vmin → 0, vmax → the last. Values beyond the limits clamp.
+ */
+export function lutIndex(v, vmax, diverging = true, vmin = 0) {
+  let t
+  if (diverging) t = vmax > 0 ? 0.5 + v / vmax / 2 : 0.5
+  else t = vmax > vmin ? (v - vmin) / (vmax - vmin) : 0
+  if (!(t >= 0)) t = diverging && Number.isNaN(t) ? 0.5 : 0
+  if (t > 1) t = 1
+  return Math.round(t * (LUT_SIZE - 1))
 }
 
 /** [r, g, b] → 'rgb(r g b)' */

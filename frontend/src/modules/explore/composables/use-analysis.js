@@ -2,6 +2,13 @@ import { onScopeDispose, ref, shallowRef } from 'vue'
 import { api } from '@/api/client'
 import { pollJob } from '@/composables/use-job-poller'
 
+/** A performance mark the browser bench reads (bench/browser_bench.py); cleared before each set. */
+export function markPerf(name) {
+  if (typeof performance === 'undefined' || !performance.mark) return
+  performance.clearMarks(name)
+  performance.mark(name)
+}
+
 /**
  * Create an analysis (network × image or sample), follow its job, then fetch the result.
  * phase: 'idle' → 'starting' → 'running' → 'loading' → 'done' | 'error'
@@ -28,6 +35,7 @@ export function useAnalysis() {
       const created = await api.createAnalysis(body, { signal })
       phase.value = 'running'
       const final = await pollJob(created.job, { signal, onUpdate: (j) => (job.value = j) })
+      if (final.status === 'succeeded') markPerf('cs:job-succeeded')
       if (final.status !== 'succeeded') {
         throw new Error(
           final.message ||

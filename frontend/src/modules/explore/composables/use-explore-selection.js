@@ -1,31 +1,26 @@
 import { computed } from 'vue'
 import { useRoute, useRouter } from 'vue-router'
-
-const str = (v) => (Array.isArray(v) ? v[0] : v) ?? null
+import { buildExploreQuery, parseExploreQuery } from '../url-state'
 
 /**
- * The Explore selection (dataset, network, sample index or uploaded image id) lives in the URL
- * query, so a reload or a shared link restores it. Everything else derives from it.
+ * The Explore selection (dataset, network, sample index or uploaded image id, open layer, colour
+ * scope) lives in the URL query, so a reload, back/forward or a shared link restores the view.
  */
 export function useExploreSelection() {
   const route = useRoute()
   const router = useRouter()
+  const state = computed(() => parseExploreQuery(route.query))
 
-  const dataset = computed(() => str(route.query.dataset))
-  const network = computed(() => str(route.query.network))
-  const sample = computed(() => {
-    const s = str(route.query.sample)
-    return s !== null && /^\d+$/.test(s) ? Number(s) : null
-  })
-  const image = computed(() => str(route.query.image))
+  const dataset = computed(() => state.value.dataset)
+  const network = computed(() => state.value.network)
+  const sample = computed(() => state.value.sample)
+  const image = computed(() => state.value.image)
+  const layer = computed(() => state.value.layer)
+  const scope = computed(() => state.value.scope)
 
   /** @param {Record<string, any>} patch null/undefined removes a key */
   function update(patch, { replace = false } = {}) {
-    const query = { ...route.query }
-    for (const [k, v] of Object.entries(patch)) {
-      if (v === null || v === undefined || v === '') delete query[k]
-      else query[k] = String(v)
-    }
+    const query = buildExploreQuery({ ...state.value, ...patch }, route.query)
     return router[replace ? 'replace' : 'push']({ query })
   }
 
@@ -34,10 +29,15 @@ export function useExploreSelection() {
     network,
     sample,
     image,
+    layer,
+    scope,
     update,
-    setDataset: (name, opts) => update({ dataset: name, network: null, sample: null, image: null }, opts),
-    setNetwork: (id, opts) => update({ network: id }, opts),
+    setDataset: (name, opts) => update({ dataset: name, network: null, sample: null, image: null, layer: null }, opts),
+    setNetwork: (id, opts) => update({ network: id, layer: null }, opts),
     setSample: (index) => update({ sample: index, image: null }),
     setImage: (id) => update({ image: id, sample: null }),
+    // every view change is a history entry, so back / forward walk through the views
+    setLayer: (name) => update({ layer: name }),
+    setScope: (s) => update({ scope: s }),
   }
 }

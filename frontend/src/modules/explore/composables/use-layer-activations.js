@@ -1,59 +1,121 @@
-import { markRaw, onScopeDispose, shallowRef, watch } from 'vue'
+import { computed, markRaw, onScopeDispose, shallowRef, watch } from 'vue'
 import { api, withQuery } from '@/api/client'
 import { parseNpy } from '@/api/npy'
+import { markPerf } from './use-analysis'
 import { mapLayout } from '../layer-info'
+import { layerStats, networkVmax } from '../scope'
+
+// Results of the last few analyses, so going back to one (history, scope, layer) needs no request.
+const CACHE = new Map() // analysis id → { [layerName]: ready state }
+const CACHE_SIZE = 4
+
+/** Fetch and parse one activation array: a ready state {status, layout, shape, data, stats...}. */
+export async function fetchActivation(url, { signal } = {}) {
+  const buf = await api.binary(withQuery(url, 'dtype', 'float16'), { signal })
+  const { shape, data } = parseNpy(buf)
+  const layout = mapLayout(shape)
+  const stats = layerStats(data, layout)
+  return {
+    status: 'ready',
+    layout,
+    shape,
+    data: markRaw(data),
+    stats: markRaw(stats),
+    min: stats.min,
+    max: stats.max,
+    vmax: stats.vmax || 1,
+  }
+}
 
 /**
- * Fetch each layer's activation (.npy) one at a time, in layer order, as float16 to halve the
- * bytes (the parser widens it to float32). Result: { [layerName]: state }, where state is
- * { status: 'pending'|'loading'|'ready'|'error', layout, data, min, max, vmax, error }.
- * The colour scope is per layer: vmax = max |value| over the whole layer.
+ * Fetch each layer's activation (.npy, float16 to halve the bytes) once per analysis, all in parallel, and keep them in memory: the overview and the layer view share them.
+ * maps: { [layerName]: { status: 'pending'|'loading'|'ready'|'error', ... } }
+ * input: the preprocessed input ("what the network sees"), same state shape.
+ * networkVmax: the largest |activation| over all ready layers (the whole-network colour scope).
  */
 export function useLayerActivations(analysisRef) {
   const maps = shallowRef({})
+  const input = shallowRef(null)
   let controller = null
 
+  // Layers arrive a few at a time; they go on screen in batches (the first at once, then at most
+  // every FLUSH_MS, the last as soon as everything is in), so the page re-renders a handful of
+  // times instead of once per layer and the main thread stays free to take the next answers.
+  const FLUSH_MS = 100
+  let queued = {}
+  let scheduled = false
+  let lastFlush = 0
+  function flush() {
+    scheduled = false
+    const batch = queued
+    queued = {}
+    if (!Object.keys(batch).length) return
+    lastFlush = performance.now()
+    maps.value = { ...maps.value, ...batch }
+  }
   function set(name, state) {
-    maps.value = { ...maps.value, [name]: state }
+    queued[name] = state
+    if (scheduled) return
+    scheduled = true
+    setTimeout(flush, Math.max(0, lastFlush + FLUSH_MS - performance.now()))
   }
 
   async function load(analysis) {
     controller?.abort()
     controller = new AbortController()
     const { signal } = controller
+    input.value = null
+    queued = {}
+    lastFlush = 0
     const layers = (analysis?.layers || []).filter((l) => l.url)
-    maps.value = Object.fromEntries(layers.map((l) => [l.name, { status: 'pending' }]))
-    for (const layer of layers) {
-      if (signal.aborted) return
-      set(layer.name, { status: 'loading' })
-      try {
-        const buf = await api.binary(withQuery(layer.url, 'dtype', 'float16'), { signal })
-        const { shape, data } = parseNpy(buf)
-        let min = Infinity
-        let max = -Infinity
-        for (let i = 0; i < data.length; i++) {
-          const v = data[i]
-          if (v < min) min = v
-          if (v > max) max = v
+    if (!analysis) {
+      maps.value = {}
+      return
+    }
+    if (analysis.input?.url) {
+      fetchActivation(analysis.input.url, { signal })
+        .then((s) => !signal.aborted && (input.value = s))
+        .catch((e) => e?.name !== 'AbortError' && (input.value = { status: 'error', error: e.message }))
+    }
+    const cached = CACHE.get(analysis.id)
+    if (cached && layers.every((l) => cached[l.name])) {
+      maps.value = { ...cached }
+      return
+    }
+    maps.value = Object.fromEntries(layers.map((l) => [l.name, { status: 'loading' }]))
+    const store = {}
+    // every request at once: the browser keeps its connections busy (six per host) while earlier
+    // answers are parsed and painted
+    await Promise.all(
+      layers.map(async (layer) => {
+        try {
+          const state = await fetchActivation(layer.url, { signal })
+          store[layer.name] = state
+          if (!signal.aborted) set(layer.name, state)
+        } catch (e) {
+          if (e?.name === 'AbortError' || signal.aborted) return
+          set(layer.name, { status: 'error', error: e.message || 'Could not load this layer.' })
         }
-        if (!Number.isFinite(min)) min = max = 0
-        set(layer.name, {
-          status: 'ready',
-          layout: mapLayout(shape),
-          shape,
-          data: markRaw(data),
-          min,
-          max,
-          vmax: Math.max(Math.abs(min), Math.abs(max)) || 1,
-        })
-      } catch (e) {
-        if (e?.name === 'AbortError') return
-        set(layer.name, { status: 'error', error: e.message || 'Could not load this layer.' })
-      }
+      }),
+    )
+    if (signal.aborted) return
+    markPerf('cs:layers-arrived')
+    flush()
+    if (!signal.aborted && Object.keys(store).length === layers.length) {
+      CACHE.set(analysis.id, store)
+      while (CACHE.size > CACHE_SIZE) CACHE.delete(CACHE.keys().next().value)
     }
   }
 
+  const vmaxNetwork = computed(() =>
+    networkVmax(Object.values(maps.value).filter((s) => s.status === 'ready').map((s) => s.stats)),
+  )
+  const allReady = computed(() => {
+    const states = Object.values(maps.value)
+    return states.length > 0 && states.every((s) => s.status === 'ready' || s.status === 'error')
+  })
+
   watch(analysisRef, load, { immediate: true })
   onScopeDispose(() => controller?.abort())
-  return { maps }
+  return { maps, input, networkVmax: vmaxNetwork, allReady }
 }

@@ -1,0 +1,62 @@
+import { markRaw, onScopeDispose, shallowRef, watch } from 'vue'
+import { api } from '@/api/client'
+import { parseNpy } from '@/api/npy'
+
+const CACHE = new Map() // kernel url → ready state (weights do not change for a network version)
+
+/** Kernel array (kh, kw, in, out) → {status, shape, data, vmax}. */
+async function fetchKernel(url, signal) {
+  const { shape, data } = parseNpy(await api.binary(url, { signal }))
+  let vmax = 0
+  for (let i = 0; i < data.length; i++) {
+    const a = Math.abs(data[i])
+    if (a > vmax) vmax = a
+  }
+  return { status: 'ready', shape, data: markRaw(data), vmax: vmax || 1 }
+}
+
+/**
+ * The convolution kernels of a network, fetched in the background as soon as its structure is
+ * known, so opening a conv layer shows its kernels at once. kernels: { [url]: state }.
+ */
+export function useKernels(networkRef) {
+  const kernels = shallowRef({})
+  let controller = null
+
+  watch(
+    networkRef,
+    async (net) => {
+      controller?.abort()
+      controller = new AbortController()
+      const { signal } = controller
+      const urls = (net?.layers || []).filter((l) => l.kernel_url && /conv/i.test(l.type)).map((l) => l.kernel_url)
+      kernels.value = Object.fromEntries(urls.filter((u) => CACHE.has(u)).map((u) => [u, CACHE.get(u)]))
+      // all at once: they are small, and should be in memory before anyone opens a layer
+      await Promise.all(
+        urls
+          .filter((url) => !CACHE.has(url))
+          .map(async (url) => {
+            try {
+              const state = await fetchKernel(url, signal)
+              CACHE.set(url, state)
+              if (!signal.aborted) kernels.value = { ...kernels.value, [url]: state }
+            } catch (e) {
+              if (e?.name === 'AbortError' || signal.aborted) return
+              kernels.value = { ...kernels.value, [url]: { status: 'error', error: e.message || 'Could not load the kernels.' } }
+            }
+          }),
+      )
+    },
+    { immediate: true },
+  )
+  onScopeDispose(() => controller?.abort())
+  return { kernels }
+}
+
+/** The kh×kw kernel slice for input channel i and output channel o, row-major. */
+export function kernelSlice(data, shape, i, o) {
+  const [kh, kw, cin, cout] = shape
+  const out = new Float32Array(kh * kw)
+  for (let y = 0; y < kh; y++) for (let x = 0; x < kw; x++) out[y * kw + x] = data[((y * kw + x) * cin + i) * cout + o]
+  return out
+}
