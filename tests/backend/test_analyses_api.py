@@ -72,6 +72,16 @@ def test_analysis_runs_and_serves_every_layer(api, zoo, queued, run_queued):
     for layer in result["layers"]:
         array = np.load(io.BytesIO(payload_bytes(api.get(layer["url"]))))
         assert list(array.shape) == layer["shape"] and array.dtype == np.float32
+    from backend.analyses.bundle import read_bundle
+
+    bundle = read_bundle(payload_bytes(api.get(result["activations_url"])))
+    assert list(bundle) == [layer["name"] for layer in result["layers"]]
+    for layer in result["layers"]:
+        single = np.load(io.BytesIO(payload_bytes(api.get(layer["url"]))))
+        assert bundle[layer["name"]].dtype == np.float16
+        np.testing.assert_array_equal(bundle[layer["name"]], single.astype(np.float16))
+    exact = read_bundle(payload_bytes(api.get(result["activations_url"] + "?dtype=float32")))
+    assert all(array.dtype == np.float32 for array in exact.values())
     seen = np.load(io.BytesIO(payload_bytes(api.get(result["input"]["url"]))))
     assert seen.shape == (28, 28, 1) and list(seen.shape) == result["input"]["shape"]
     assert seen.min() >= 0.0 and seen.max() <= 1.0  # the zoo scales pixels by 1/255
@@ -194,6 +204,7 @@ def test_foreign_ids_answer_404(api, other_api, zoo, queued, run_queued):
         f"/api/images/{body['image']['id']}/",
         f"/api/images/{body['image']['id']}/file/",
         analysis["input"]["url"],
+        analysis["activations_url"],
     ]:
         assert other_api.get(url).status_code == 404, url
     assert other_api.post(f"/api/jobs/{body['job']['id']}/cancel/").status_code == 404

@@ -52,6 +52,7 @@ class AnalysisSerializer(serializers.ModelSerializer):
     image = serializers.SerializerMethodField()
     true_label = serializers.SerializerMethodField()
     input = serializers.SerializerMethodField()
+    activations_url = serializers.SerializerMethodField()
     prediction = serializers.SerializerMethodField()
     layers = serializers.SerializerMethodField()
 
@@ -66,6 +67,7 @@ class AnalysisSerializer(serializers.ModelSerializer):
             "job",
             "prediction",
             "layers",
+            "activations_url",
             "created_at",
         ]
         read_only_fields = fields
@@ -91,6 +93,12 @@ class AnalysisSerializer(serializers.ModelSerializer):
             "shape": [spec["height"], spec["width"], spec["channels"]],
         }
         return NetworkInputSerializer(data).data
+
+    def get_activations_url(self, analysis: Analysis) -> str | None:
+        """Every layer in one request (float16 by default): what the explorer loads."""
+        if not self._done(analysis):
+            return None
+        return reverse("analysis-activations", args=[analysis.pk])
 
     def get_true_label(self, analysis: Analysis) -> str | None:
         return analysis.image.true_label or None

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 
 from backend.analyses import services
 from backend.analyses.api.serializers import AnalysisCreateSerializer, AnalysisSerializer
+from backend.analyses.bundle import build_bundle
 from backend.analyses.models import Analysis
 from backend.core.files import private_file_response
 from backend.datasets.models import Dataset
@@ -93,6 +94,36 @@ class AnalysisViewSet(
         pixels = decode_image(analysis.image.path.read_bytes()).pixels
         x = preprocess(pixels, InputSpec.from_dict(analysis.network.input_spec))
         return npy_response(x.astype("<f2" if dtype == "float16" else "<f4"))
+
+    @extend_schema(
+        operation_id="analyses_activations_bundle",
+        parameters=[OpenApiParameter("dtype", str, enum=["float32", "float16"])],
+        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+        description="Every layer's activation in one response (see backend/analyses/bundle.py): "
+        "b'CSB1', a uint32 header length, a JSON index of offsets, then one .npy per layer.",
+    )
+    @action(detail=True, methods=["get"], url_path="activations", url_name="activations")
+    def activations(self, request, pk=None):
+        analysis = self.get_object()
+        if analysis.result is None:
+            raise Http404("This analysis has no result yet.")
+        dtype = request.query_params.get("dtype", "float16")
+        if dtype not in ("float32", "float16"):
+            return Response(
+                {"detail": "dtype must be float32 or float16."}, status=status.HTTP_400_BAD_REQUEST
+            )
+        try:
+            data = build_bundle(
+                analysis.result.path,
+                analysis.result.layers,
+                dtype="<f2" if dtype == "float16" else "<f4",
+            )
+        except FileNotFoundError as exc:
+            raise Http404("The stored activations are no longer available.") from exc
+        response = HttpResponse(data, content_type="application/octet-stream")
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Cache-Control"] = "private, max-age=3600"
+        return response
 
     @extend_schema(
         parameters=[OpenApiParameter("dtype", str, enum=["float32", "float16"])],
