@@ -16,16 +16,8 @@ from __future__ import annotations
 import argparse
 import statistics
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from tests.fixtures.processes import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+
 NETWORKS = {"tiny-vgg": ("conv_1_2", "max_pool_2"), "deep-bn": ("conv_2_1", "bn_3_1")}
 OVERVIEW_TARGET_MS = 300.0
 SWITCH_TARGET_MS = 100.0
