@@ -61,3 +61,18 @@ def screenshot(page):
         return path
 
     return take
+
+
+@pytest.fixture
+def log_in():
+    """Log a page in as the `user` fixture (alice) and wait for the explorer."""
+
+    def log_in_page(page, live_server) -> None:
+        page.goto(f"{live_server.url}/")
+        page.wait_for_url("**/login**")
+        page.get_by_test_id("login-username").fill("alice")
+        page.get_by_test_id("login-password").fill("pw-alice")
+        page.get_by_test_id("login-submit").click()
+        page.get_by_test_id("dataset-select").wait_for()
+
+    return log_in_page

@@ -48,17 +48,8 @@ def register_resnet_mini(tmp_path):
     return Network.objects.get(name="resnet-mini")
 
 
-def log_in(page, live_server) -> None:
-    page.goto(f"{live_server.url}/")
-    page.wait_for_url("**/login**")
-    page.get_by_test_id("login-username").fill("alice")
-    page.get_by_test_id("login-password").fill("pw-alice")
-    page.get_by_test_id("login-submit").click()
-    page.get_by_test_id("dataset-select").wait_for()
-
-
 def test_residual_network_draws_its_skip_edge(
-    page, live_server, celery_worker, zoo, user, screenshot, tmp_path
+    log_in, page, live_server, celery_worker, zoo, user, screenshot, tmp_path
 ):
     network = register_resnet_mini(tmp_path)
     add = next(layer for layer in network.layers if layer["name"] == "add")

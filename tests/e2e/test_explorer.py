@@ -13,15 +13,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 READY = "[data-testid=layers][data-overview-ready=true]"
 
 
-def log_in(page, live_server) -> None:
-    page.goto(f"{live_server.url}/")
-    page.wait_for_url("**/login**")
-    page.get_by_test_id("login-username").fill("alice")
-    page.get_by_test_id("login-password").fill("pw-alice")
-    page.get_by_test_id("login-submit").click()
-    page.get_by_test_id("dataset-select").wait_for()
-
-
 def latest_analysis_json(page, live_server) -> dict:
     from backend.analyses.models import Analysis
 
@@ -45,7 +36,7 @@ def api_requests(page) -> list[str]:
 
 
 def test_overview_layer_view_hover_scope_and_url_state(
-    page, live_server, celery_worker, zoo, user, screenshot
+    log_in, page, live_server, celery_worker, zoo, user, screenshot
 ):
     network = zoo["tiny-vgg"]
     log_in(page, live_server)
@@ -169,7 +160,7 @@ def test_overview_layer_view_hover_scope_and_url_state(
 
 
 def test_upload_shows_result_and_a_text_file_a_clear_error(
-    page, live_server, celery_worker, zoo, user, screenshot, tmp_path
+    log_in, page, live_server, celery_worker, zoo, user, screenshot, tmp_path
 ):
     log_in(page, live_server)
     page.get_by_test_id("dataset-select").select_option("fashion-mnist")
@@ -200,7 +191,7 @@ def test_upload_shows_result_and_a_text_file_a_clear_error(
     screenshot("explorer-7-upload-error")
 
 
-def test_phone_layout(browser, live_server, celery_worker, zoo, user):
+def test_phone_layout(log_in, browser, live_server, celery_worker, zoo, user):
     from tests.e2e.conftest import SCREENSHOTS
 
     context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2)
