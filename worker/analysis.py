@@ -21,7 +21,7 @@ class AnalysisOutput:
     layers: list[dict]  # {"index", "name", "type", "shape", "file"}
 
 
-def _atomic_replace_dir(tmp: Path, out_dir: Path) -> None:
+def atomic_replace_dir(tmp: Path, out_dir: Path) -> None:
     """Move the finished ``tmp`` into ``out_dir``, replacing an older result.
 
     rename() cannot replace a non-empty directory, so an older result is first renamed
@@ -62,7 +62,7 @@ def run_analysis(extractor: ActivationExtractor, x: np.ndarray, out_dir: Path) -
                 }
             )
         np.save(tmp / "probabilities.npy", probabilities.astype(np.float32))
-        _atomic_replace_dir(tmp, out_dir)
+        atomic_replace_dir(tmp, out_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -1,4 +1,4 @@
-"""Per-process LRU cache of loaded networks and their traced forward functions.
+"""Per-process LRU cache of loaded networks and their traced functions.
 
 Loading a network and tracing its tf.function costs seconds; a warm call costs ~1 ms.
 Each Celery child process keeps its own cache (TensorFlow is not fork-safe, so nothing
@@ -9,14 +9,34 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
 
 from worker.activations import ActivationExtractor
+from worker.attribution.model import AttributionModel
 from worker.model_loading import load_keras_model
 
 MAX_ENTRIES = 8
 
-_cache: OrderedDict[tuple[str, str], ActivationExtractor] = OrderedDict()
+_cache: OrderedDict[tuple, Any] = OrderedDict()
 _lock = threading.Lock()
+
+
+def _cached(key: tuple, build: Callable[[], Any]) -> Any:
+    with _lock:
+        if key in _cache:
+            _cache.move_to_end(key)
+            return _cache[key]
+    # Build outside the lock: a slow load must not block hits on other networks.
+    value = build()
+    with _lock:
+        _cache[key] = value
+        _cache.move_to_end(key)
+        while len(_cache) > MAX_ENTRIES:
+            _cache.popitem(last=False)
+    return value
 
 
 def get_extractor(path: str, sha256: str) -> ActivationExtractor:
@@ -25,20 +45,32 @@ def get_extractor(path: str, sha256: str) -> ActivationExtractor:
     The hash is part of the key, so a replaced file under the same path is reloaded.
     The file is not re-hashed here: callers pass the hash recorded at upload.
     """
-    key = (str(path), sha256)
-    with _lock:
-        if key in _cache:
-            _cache.move_to_end(key)
-            return _cache[key]
-    # Load outside the lock: a slow load must not block hits on other networks.
-    extractor = ActivationExtractor(load_keras_model(path))
-    extractor.warm_up()
-    with _lock:
-        _cache[key] = extractor
-        _cache.move_to_end(key)
-        while len(_cache) > MAX_ENTRIES:
-            _cache.popitem(last=False)
-    return extractor
+
+    def build() -> ActivationExtractor:
+        extractor = ActivationExtractor(load_keras_model(path))
+        extractor.warm_up()
+        return extractor
+
+    return _cached(("activations", str(path), sha256), build)
+
+
+def get_attribution_model(
+    path: str, sha256: str, black: np.ndarray | None = None, *, scratch: bool = False
+) -> AttributionModel:
+    """Gradients and scores of a network (its own private clones of the model).
+
+    ``scratch=True`` gives a second, separate instance whose weights the trust checks may
+    randomise and restore, so maps served meanwhile never see scrambled weights.
+    """
+    black_key = None if black is None else tuple(np.asarray(black, np.float32).tolist())
+
+    def build() -> AttributionModel:
+        model = get_extractor(path, sha256).model
+        attribution = AttributionModel(model, black=black)
+        attribution.warm_up()
+        return attribution
+
+    return _cached(("attribution", str(path), sha256, black_key, scratch), build)
 
 
 def clear() -> None:

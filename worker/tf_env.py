@@ -34,6 +34,9 @@ def configure_tensorflow() -> None:
     except ImportError:  # worker.images etc. must still work without TensorFlow
         return
     _gpu_configured = True
+    # Each network and layer gets its own traced function by design; TensorFlow's
+    # "triggered tf.function retracing" warning would flag every one of them.
+    tf.get_logger().setLevel("ERROR")
     for gpu in tf.config.list_physical_devices("GPU"):
         # RuntimeError: the GPU was already initialised; nothing more we can do.
         with contextlib.suppress(RuntimeError):

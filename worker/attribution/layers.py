@@ -1,0 +1,40 @@
+"""Which layers a class activation map can use, from the layer description alone.
+
+Django-free and TensorFlow-free: the web process checks a requested layer with it, and
+the worker picks the default with the same rule.
+"""
+
+from __future__ import annotations
+
+# Identity at inference: the layer before gives the same map under a more telling name.
+_PASS_THROUGH = ("Dropout", "Noise")
+
+
+def spatial_layers(layers: list[dict]) -> list[str]:
+    """Names of layers with an H x W x C output (H, W > 1) before the first Flatten or
+    global pooling, in model order. ``layers`` as ``introspection.describe_layers`` gives."""
+    names = []
+    for layer in layers:
+        kind = layer.get("type", "")
+        if kind == "Flatten" or kind.startswith("Global"):
+            break
+        shape = layer.get("output_shape")
+        if (
+            isinstance(shape, list)
+            and len(shape) == 3
+            and all(isinstance(d, int) for d in shape)
+            and shape[0] > 1
+            and shape[1] > 1
+        ):
+            names.append(layer["name"])
+    return names
+
+
+def default_cam_layer(layers: list[dict]) -> str | None:
+    """The last spatial layer before flattening, skipping dropout and noise layers."""
+    names = spatial_layers(layers)
+    kinds = {layer["name"]: layer.get("type", "") for layer in layers}
+    for name in reversed(names):
+        if not any(word in kinds[name] for word in _PASS_THROUGH):
+            return name
+    return names[-1] if names else None
