@@ -1,8 +1,10 @@
 """Serving stored files to their authorised owner: never through a public media URL."""
 
+import io
 from pathlib import Path
 
-from django.http import FileResponse, Http404
+import numpy as np
+from django.http import FileResponse, Http404, HttpResponse
 
 
 def private_file_response(
@@ -16,4 +18,14 @@ def private_file_response(
     response["Cache-Control"] = "private, max-age=3600"
     if filename:
         response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
+def npy_response(array: np.ndarray) -> HttpResponse:
+    """An array as a NumPy .npy file (no pickles), private to the requester."""
+    buffer = io.BytesIO()
+    np.save(buffer, array, allow_pickle=False)
+    response = HttpResponse(buffer.getvalue(), content_type="application/octet-stream")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, max-age=3600"
     return response

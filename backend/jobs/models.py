@@ -17,6 +17,8 @@ FINISHED_STATUSES = (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED)
 
 class JobKind(models.TextChoices):
     ANALYSIS = "analysis"
+    EXPLANATION = "explanation"
+    TRUST_CHECK = "trust-check"
 
 
 class Job(models.Model):

@@ -1,7 +1,5 @@
-import io
-
 import numpy as np
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -13,20 +11,11 @@ from backend.analyses import services
 from backend.analyses.api.serializers import AnalysisCreateSerializer, AnalysisSerializer
 from backend.analyses.bundle import build_bundle
 from backend.analyses.models import Analysis
-from backend.core.files import private_file_response
+from backend.core.files import npy_response, private_file_response
 from backend.datasets.models import Dataset
 from backend.networks.models import Network
 from backend.uploads import services as upload_services
 from backend.uploads.models import UploadedImage
-
-
-def npy_response(array: np.ndarray) -> HttpResponse:
-    buffer = io.BytesIO()
-    np.save(buffer, array, allow_pickle=False)
-    response = HttpResponse(buffer.getvalue(), content_type="application/octet-stream")
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
 
 
 class AnalysisViewSet(

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "backend.networks",
     "backend.uploads",
     "backend.analyses",
+    "backend.explanations",
 ]
 
 MIDDLEWARE = [
@@ -149,7 +150,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_WORKER_MAX_TASKS_PER_CHILD = env.int("CELERY_WORKER_MAX_TASKS_PER_CHILD", default=2000)
 CELERY_TASK_DEFAULT_QUEUE = "default"
 # Every task is routed to a queue named by its workload (backend.core.queues.CeleryQueue).
-CELERY_TASK_ROUTES = {"analyses.run_analysis": {"queue": "default"}}
+CELERY_TASK_ROUTES = {
+    "analyses.run_analysis": {"queue": "default"},
+    "explanations.run_explanation": {"queue": "default"},
+}
 CELERY_TASK_SOFT_TIME_LIMIT = 120
 CELERY_TASK_TIME_LIMIT = 180
 # Longer than twice the longest hard limit, so a long task is never delivered twice by Redis.

@@ -25,4 +25,7 @@ class JobSerializer(serializers.ModelSerializer):
     def get_result_url(self, job: Job) -> str | None:
         if job.kind == "analysis" and hasattr(job, "analysis"):
             return reverse("analysis-detail", args=[job.analysis.pk])
+        if job.kind in ("explanation", "trust-check") and hasattr(job, "explanation"):
+            route = "explanation-detail" if job.kind == "explanation" else "trust-check-detail"
+            return reverse(route, args=[job.explanation.pk])
         return None

@@ -1,0 +1,267 @@
+"""Creating explanations and trust checks and running them (Celery task and CLI share the
+compute functions). The web process never imports TensorFlow: ``worker.attribution``'s
+registry and layer rules are plain Python."""
+
+import hashlib
+import json
+import logging
+from pathlib import Path
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+
+from backend.analyses.models import AnalysisResult
+from backend.explanations.models import Explanation, ExplanationKind, ExplanationResult
+from backend.jobs import services as jobs
+from backend.jobs.models import JobKind, JobStatus
+from backend.networks.models import Network
+from backend.uploads.models import UploadedImage
+from worker.attribution.layers import default_cam_layer, spatial_layers
+from worker.attribution.registry import get_method, normalise_params
+
+logger = logging.getLogger(__name__)
+
+JOB_KINDS = {ExplanationKind.MAP: JobKind.EXPLANATION, ExplanationKind.TRUST: JobKind.TRUST_CHECK}
+
+
+class RequestInvalid(ValueError):
+    """A request that names an unknown method, class, layer or parameter (answered 400)."""
+
+
+def resolve_target(network: Network, value) -> int | None:
+    """A class given by label or index (None: the predicted class, decided later)."""
+    if value is None or value == "":
+        return None
+    labels = [str(label) for label in network.labels]
+    text = str(value).strip()
+    if text in labels:
+        return labels.index(text)
+    try:
+        index = int(text)
+    except ValueError:
+        raise RequestInvalid(
+            f"There is no class {text!r}; classes are {', '.join(labels)}."
+        ) from None
+    if not 0 <= index < len(labels):
+        raise RequestInvalid(f"Class index {index} is outside 0..{len(labels) - 1}.")
+    return index
+
+
+def resolve_layer(network: Network, method: str, layer: str | None) -> str:
+    """The layer a CAM method uses (default: the last spatial one); '' for other methods."""
+    if not get_method(method).uses_layer:
+        if layer:
+            raise RequestInvalid(f"{method} does not use a layer.")
+        return ""
+    allowed = spatial_layers(network.layers)
+    if not layer:
+        layer = default_cam_layer(network.layers)
+        if layer is None:
+            raise RequestInvalid("This network has no layer with a spatial H×W×C output.")
+        return layer
+    if layer not in allowed:
+        raise RequestInvalid(
+            f"Layer {layer!r} has no spatial output; choose one of {', '.join(allowed)}."
+        )
+    return layer
+
+
+def clean_request(network: Network, method: str, target, layer, params) -> tuple:
+    """(method, target index or None, layer, full params); RequestInvalid on bad input."""
+    try:
+        get_method(method)
+        full = normalise_params(method, params)
+    except ValueError as exc:
+        raise RequestInvalid(str(exc)) from exc
+    return method, resolve_target(network, target), resolve_layer(network, method, layer), full
+
+
+def params_key(params: dict, layer: str) -> str:
+    canonical = json.dumps({"params": params, "layer": layer}, sort_keys=True)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def predicted_class(network: Network, image_sha256: str) -> int | None:
+    """The predicted class if an analysis of this image already stored one."""
+    stored = AnalysisResult.objects.filter(network=network, image_sha256=image_sha256).first()
+    if stored is None or not stored.probabilities:
+        return None
+    probabilities = stored.probabilities
+    return max(range(len(probabilities)), key=probabilities.__getitem__)
+
+
+def find_result(
+    network: Network, sha256: str, kind: str, method: str, target: int, key: str
+) -> ExplanationResult | None:
+    result = ExplanationResult.objects.filter(
+        network=network,
+        image_sha256=sha256,
+        kind=kind,
+        method=method,
+        target=target,
+        params_key=key,
+    ).first()
+    if result is not None and not result.path.is_dir():
+        result.delete()  # its files are gone: compute again
+        return None
+    return result
+
+
+def create_explanation(
+    owner,
+    network: Network,
+    image: UploadedImage,
+    *,
+    kind: str,
+    method: str,
+    target=None,
+    layer: str | None = None,
+    params: dict | None = None,
+) -> Explanation:
+    """A row first; a stored result for the same request is reused at once."""
+    method, target, layer, params = clean_request(network, method, target, layer, params)
+    resolved = target if target is not None else predicted_class(network, image.sha256)
+    cached = None
+    if resolved is not None:
+        cached = find_result(
+            network, image.sha256, kind, method, resolved, params_key(params, layer)
+        )
+    with transaction.atomic():
+        if cached is not None:
+            job = jobs.create_job(
+                owner, JOB_KINDS[kind], status=JobStatus.SUCCEEDED, message="Reused a stored result."
+            )
+        else:
+            job = jobs.create_job(owner, JOB_KINDS[kind])
+        explanation = Explanation.objects.create(
+            owner=owner,
+            kind=kind,
+            network=network,
+            image=image,
+            method=method,
+            target=target,
+            layer=layer,
+            params=params,
+            job=job,
+            result=cached,
+        )
+    if cached is None:
+        from backend.explanations.tasks import run_explanation
+
+        jobs.enqueue(
+            job, lambda: run_explanation.apply_async(kwargs={"job_id": job.pk}, retry=False)
+        )
+    return explanation
+
+
+def result_directory(network: Network, sha256: str, kind: str, method: str, target, key) -> str:
+    safe_method = method.replace("+", "p")
+    name = f"{kind}-{safe_method}-{target}-{key[:20]}"
+    return str(Path("explanations") / f"{network.name}-v{network.version}" / sha256 / name)
+
+
+def compute(
+    network: Network, pixels, *, kind: str, method: str, target, layer: str, params: dict,
+    out_dir: Path,
+) -> dict:  # fmt: skip
+    """Run the method (or its trust checks) on one image and write the files; the summary."""
+    from worker.attribution.registry import explain
+    from worker.attribution.run import black_value, write_explanation, write_trust_report
+    from worker.attribution.trust import run_trust_checks
+    from worker.images import preprocess
+    from worker.input_spec import InputSpec
+    from worker.model_cache import get_attribution_model
+
+    spec = InputSpec.from_dict(network.input_spec)
+    model = get_attribution_model(
+        str(network.model_path),
+        network.weights_sha256,
+        black_value(spec),
+        scratch=kind == ExplanationKind.TRUST,
+    )
+    x = preprocess(pixels, spec)
+    arguments = {"target": target, "layer": layer or None, "params": params}
+    if kind == ExplanationKind.TRUST:
+        return write_trust_report(run_trust_checks(model, x, method, **arguments), out_dir)
+    return write_explanation(explain(model, x, method, **arguments), out_dir)
+
+
+def execute_explanation_job(job_id: int) -> None:
+    """Body of the Celery task: claim, compute (or reuse), store, finish. Never raises."""
+    from backend.analyses.services import load_pixels
+
+    job = jobs.claim(job_id)
+    if job is None:
+        logger.info("job %s was already taken or cancelled; skipping", job_id)
+        return
+    try:
+        request = Explanation.objects.select_related("network", "image").get(job_id=job_id)
+        network, image = request.network, request.image
+        pixels = load_pixels(image)
+        key = params_key(request.params, request.layer)
+        target = request.target
+        if target is None:
+            target = _predicted_in_worker(network, pixels)
+        result = find_result(network, image.sha256, request.kind, request.method, target, key)
+        if result is None:
+            relative = result_directory(
+                network, image.sha256, request.kind, request.method, target, key
+            )
+            summary = compute(
+                network,
+                pixels,
+                kind=request.kind,
+                method=request.method,
+                target=target,
+                layer=request.layer,
+                params=request.params,
+                out_dir=Path(settings.MEDIA_ROOT) / relative,
+            )
+            result = _store_result(request, target, key, relative, summary)
+        with transaction.atomic():
+            Explanation.objects.filter(pk=request.pk).update(result=result)
+            if not jobs.succeed(job_id):
+                logger.info("job %s was cancelled while it ran; result kept for reuse", job_id)
+    except Exception as exc:
+        logger.exception("explanation job %s failed", job_id)
+        jobs.fail(job_id, readable_reason(exc))
+
+
+def _predicted_in_worker(network: Network, pixels) -> int:
+    from worker.attribution.run import black_value
+    from worker.images import preprocess
+    from worker.input_spec import InputSpec
+    from worker.model_cache import get_attribution_model
+
+    spec = InputSpec.from_dict(network.input_spec)
+    model = get_attribution_model(str(network.model_path), network.weights_sha256, black_value(spec))
+    return model.predicted_class(preprocess(pixels, spec))
+
+
+def _store_result(request: Explanation, target: int, key: str, relative: str, summary: dict):
+    values = {"directory": relative, "summary": summary, "params": request.params,
+              "layer": summary.get("layer") or ""}  # fmt: skip
+    lookup = {
+        "network": request.network,
+        "image_sha256": request.image.sha256,
+        "kind": request.kind,
+        "method": request.method,
+        "target": target,
+        "params_key": key,
+    }
+    try:
+        with transaction.atomic():
+            return ExplanationResult.objects.create(**lookup, **values)
+    except IntegrityError:  # a concurrent job stored the same result first
+        existing = ExplanationResult.objects.get(**lookup)
+        ExplanationResult.objects.filter(pk=existing.pk).update(**values)
+        existing.refresh_from_db()
+        return existing
+
+
+def readable_reason(exc: Exception) -> str:
+    from backend.analyses.services import readable_reason as analysis_reason
+
+    if type(exc) is ValueError:  # the worker's own checks word these for people
+        return str(exc)
+    return analysis_reason(exc).replace("The analysis failed", "The explanation failed")

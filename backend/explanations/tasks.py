@@ -1,0 +1,19 @@
+"""Thin Celery tasks: take an id, call the service, return nothing.
+
+Queues are assigned in settings.CELERY_TASK_ROUTES (Celery deprecates per-task `queue`)."""
+
+from celery import shared_task
+
+
+@shared_task(
+    name="explanations.run_explanation",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=120,
+    time_limit=150,
+    ignore_result=True,
+)
+def run_explanation(*, job_id: int) -> None:
+    from backend.explanations.services import execute_explanation_job
+
+    execute_explanation_job(job_id)
