@@ -129,7 +129,10 @@ def create_explanation(
     with transaction.atomic():
         if cached is not None:
             job = jobs.create_job(
-                owner, JOB_KINDS[kind], status=JobStatus.SUCCEEDED, message="Reused a stored result."
+                owner,
+                JOB_KINDS[kind],
+                status=JobStatus.SUCCEEDED,
+                message="Reused a stored result.",
             )
         else:
             job = jobs.create_job(owner, JOB_KINDS[kind])
@@ -234,7 +237,9 @@ def _predicted_in_worker(network: Network, pixels) -> int:
     from worker.model_cache import get_attribution_model
 
     spec = InputSpec.from_dict(network.input_spec)
-    model = get_attribution_model(str(network.model_path), network.weights_sha256, black_value(spec))
+    model = get_attribution_model(
+        str(network.model_path), network.weights_sha256, black_value(spec)
+    )
     return model.predicted_class(preprocess(pixels, spec))
 
 

@@ -6,56 +6,118 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('jobs', '0002_alter_job_kind'),
-        ('networks', '0001_initial'),
-        ('uploads', '0001_initial'),
+        ("jobs", "0002_alter_job_kind"),
+        ("networks", "0001_initial"),
+        ("uploads", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ExplanationResult',
+            name="ExplanationResult",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('image_sha256', models.CharField(max_length=64)),
-                ('kind', models.CharField(choices=[('map', 'Map'), ('trust', 'Trust')], max_length=8)),
-                ('method', models.CharField(max_length=32)),
-                ('target', models.PositiveIntegerField()),
-                ('params_key', models.CharField(max_length=64)),
-                ('params', models.JSONField(default=dict)),
-                ('layer', models.CharField(blank=True, default='', max_length=255)),
-                ('directory', models.CharField(max_length=400)),
-                ('summary', models.JSONField(default=dict)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('network', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='explanation_results', to='networks.network')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("image_sha256", models.CharField(max_length=64)),
+                (
+                    "kind",
+                    models.CharField(choices=[("map", "Map"), ("trust", "Trust")], max_length=8),
+                ),
+                ("method", models.CharField(max_length=32)),
+                ("target", models.PositiveIntegerField()),
+                ("params_key", models.CharField(max_length=64)),
+                ("params", models.JSONField(default=dict)),
+                ("layer", models.CharField(blank=True, default="", max_length=255)),
+                ("directory", models.CharField(max_length=400)),
+                ("summary", models.JSONField(default=dict)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "network",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="explanation_results",
+                        to="networks.network",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Explanation',
+            name="Explanation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('map', 'Map'), ('trust', 'Trust')], max_length=8)),
-                ('method', models.CharField(max_length=32)),
-                ('target', models.PositiveIntegerField(blank=True, null=True)),
-                ('layer', models.CharField(blank=True, default='', max_length=255)),
-                ('params', models.JSONField(default=dict)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('image', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='explanations', to='uploads.uploadedimage')),
-                ('job', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='explanation', to='jobs.job')),
-                ('network', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='explanations', to='networks.network')),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='explanations', to=settings.AUTH_USER_MODEL)),
-                ('result', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='requests', to='explanations.explanationresult')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(choices=[("map", "Map"), ("trust", "Trust")], max_length=8),
+                ),
+                ("method", models.CharField(max_length=32)),
+                ("target", models.PositiveIntegerField(blank=True, null=True)),
+                ("layer", models.CharField(blank=True, default="", max_length=255)),
+                ("params", models.JSONField(default=dict)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "image",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="explanations",
+                        to="uploads.uploadedimage",
+                    ),
+                ),
+                (
+                    "job",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="explanation",
+                        to="jobs.job",
+                    ),
+                ),
+                (
+                    "network",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="explanations",
+                        to="networks.network",
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="explanations",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "result",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="requests",
+                        to="explanations.explanationresult",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.AddConstraint(
-            model_name='explanationresult',
-            constraint=models.UniqueConstraint(fields=('network', 'image_sha256', 'kind', 'method', 'target', 'params_key'), name='explanation_result_key_unique'),
+            model_name="explanationresult",
+            constraint=models.UniqueConstraint(
+                fields=("network", "image_sha256", "kind", "method", "target", "params_key"),
+                name="explanation_result_key_unique",
+            ),
         ),
     ]

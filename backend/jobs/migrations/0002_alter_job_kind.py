@@ -4,15 +4,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('jobs', '0001_initial'),
+        ("jobs", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='job',
-            name='kind',
-            field=models.CharField(choices=[('analysis', 'Analysis'), ('explanation', 'Explanation'), ('trust-check', 'Trust Check')], max_length=32),
+            model_name="job",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("analysis", "Analysis"),
+                    ("explanation", "Explanation"),
+                    ("trust-check", "Trust Check"),
+                ],
+                max_length=32,
+            ),
         ),
     ]
