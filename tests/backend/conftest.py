@@ -5,24 +5,30 @@ import pytest
 def queued(monkeypatch) -> list[dict]:
     """Record what would be sent to the broker instead of sending it (unit tests only; the
     integration tests use a real Redis and worker)."""
-    from backend.analyses import tasks
+    from backend.analyses import tasks as analysis_tasks
+    from backend.explanations import tasks as explanation_tasks
 
     sent: list[dict] = []
 
     def fake_apply_async(*args, kwargs=None, **options):
         sent.append(kwargs or {})
 
-    monkeypatch.setattr(tasks.run_analysis, "apply_async", fake_apply_async)
+    monkeypatch.setattr(analysis_tasks.run_analysis, "apply_async", fake_apply_async)
+    monkeypatch.setattr(explanation_tasks.run_explanation, "apply_async", fake_apply_async)
     return sent
 
 
 @pytest.fixture
 def run_queued(queued):
-    """Run what was queued in-process with the real task body."""
+    """Run what was queued in-process with the real task bodies (chosen by the job's kind)."""
     from backend.analyses.services import execute_analysis_job
+    from backend.explanations.services import execute_explanation_job
+    from backend.jobs.models import Job
 
     def run() -> None:
         while queued:
-            execute_analysis_job(queued.pop(0)["job_id"])
+            job_id = queued.pop(0)["job_id"]
+            kind = Job.objects.get(pk=job_id).kind
+            (execute_analysis_job if kind == "analysis" else execute_explanation_job)(job_id)
 
     return run

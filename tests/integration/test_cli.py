@@ -88,3 +88,69 @@ def test_bad_input_exits_with_one_line(zoo, media_root, tmp_path, args, message)
     assert done.returncode != 0
     assert message in stderr and "Traceback" not in stderr and len(stderr.splitlines()) == 1
     assert done.stdout == b""
+
+
+@pytest.mark.parametrize("method", ["gradient", "gradcam++", "integrated-gradients"])
+def test_explain_prints_json_and_saves_the_map(zoo, media_root, tmp_path, method):
+    data, label = fashion_sample_png(0)
+    image = tmp_path / "boot.png"
+    image.write_bytes(data)
+    out = tmp_path / "out"
+    done = run_manage(
+        "explain", "--network", "tiny-vgg", "--image", str(image), "--method", method,
+        "--out", str(out), media_root=media_root,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr.decode()
+    result = json.loads(done.stdout)
+    assert {"method", "target", "layer", "npy"} <= set(result)
+    assert result["method"] == method
+    assert result["target"] == zoo["tiny-vgg"].labels[label]  # default: the predicted class
+    assert result["layer"] == ("max_pool_2" if method == "gradcam++" else None)
+    heat = np.load(result["npy"])
+    assert heat.shape == (28, 28) and heat.dtype == np.float32
+    assert Path(result["npy"]).parent == out.resolve()
+    if method == "gradcam++":
+        assert np.load(result["layer_npy"]).shape == (7, 7)
+
+
+def test_explain_with_target_layer_and_params(zoo, media_root, tmp_path):
+    data, _ = fashion_sample_png(0)
+    image = tmp_path / "boot.png"
+    image.write_bytes(data)
+    done = run_manage(
+        "explain", "--network", "tiny-vgg", "--image", str(image), "--method", "gradcam",
+        "--target", "Sneaker", "--layer", "conv_2_1", "--out", str(tmp_path),
+        media_root=media_root,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr.decode()
+    result = json.loads(done.stdout)
+    assert result["target"] == "Sneaker" and result["layer"] == "conv_2_1"
+    done = run_manage(
+        "explain", "--network", "tiny-vgg", "--image", str(image), "--method", "smoothgrad",
+        "--param", "samples=5", "--param", "noise=0.1", "--out", str(tmp_path),
+        media_root=media_root,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr.decode()
+    assert json.loads(done.stdout)["params"] == {"samples": 5, "noise": 0.1, "seed": 0}
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["--method", "gradcam", "--layer", "flatten"], "no spatial output"),
+        (["--method", "gradient", "--target", "Spaceship"], "no class"),
+        (["--method", "smoothgrad", "--param", "samples=0"], "at least 1"),
+        (["--method", "magic"], "invalid choice"),
+    ],
+)
+def test_explain_refuses_bad_arguments_in_one_line(zoo, media_root, tmp_path, args, fragment):
+    data, _ = fashion_sample_png(0)
+    image = tmp_path / "boot.png"
+    image.write_bytes(data)
+    done = run_manage(
+        "explain", "--network", "tiny-vgg", "--image", str(image), *args, "--out",
+        str(tmp_path / "out"), media_root=media_root,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert fragment in done.stderr.decode() and done.stdout == b""
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
