@@ -205,3 +205,57 @@ def test_a_missing_network_file_fails_the_job_with_a_reason(api, zoo, run_queued
     job = api.get(f"/api/jobs/{body['job']['id']}/").json()
     assert job["status"] == "failed" and job["message"]
     assert ExplanationResult.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("builder", "size", "extra"),
+    [
+        # Separate Activation("relu") layers, softmax fused into the last Dense, RGB.
+        ("build_tiny_vgg_64_rgb", (64, 64), {}),
+        # ReLU layers, batch norm, odd sizes, global pooling, raw logits, normalised input.
+        ("build_bn_strided", (31, 29), {"mean": [0.5], "std": [0.25]}),
+    ],
+)
+def test_every_method_and_check_works_for_a_registered_network(
+    api, zoo, tmp_path, run_queued, builder, size, extra
+):
+    from django.core.management import call_command
+
+    from backend.networks.models import Network
+    from tests.fixtures import models
+    from tests.fixtures.images import image_bytes
+
+    model = getattr(models, builder)(seed=5)
+    classes = int(model.outputs[0].shape[-1])
+    path = models.save_model(model, tmp_path / f"{builder}.keras")
+    labels = tmp_path / "labels.txt"
+    labels.write_text("\n".join(f"class {i}" for i in range(classes)))
+    call_command(
+        "register_network", file=path, name="theirs", labels=labels,
+        input_size=f"{size[0]}x{size[1]}", channels=3, public=True, **extra,
+    )  # fmt: skip
+    network = Network.objects.get(name="theirs")
+    pixels = (np.random.default_rng(1).random((40, 50, 3)) * 255).astype(np.uint8)
+    image = api.post(
+        "/api/images/", {"file": io.BytesIO(image_bytes(pixels))}, format="multipart"
+    ).json()["id"]
+    ids = [explain(api, network, image, m["name"]).json()["id"] for m in (
+        api.get("/api/attribution-methods/").json())]  # fmt: skip
+    trust_ids = [
+        explain(api, network, image, method, route="trust-checks").json()["id"]
+        for method in ("gradcam", "guided-backprop")
+    ]
+    run_queued()
+    for pk in ids:
+        body = api.get(f"/api/explanations/{pk}/").json()
+        assert body["job"]["status"] == "succeeded", (body["method"], body["job"]["message"])
+        heat = load_npy(api, body["map_url"])
+        assert heat.shape == size and np.isfinite(heat).all()
+        if body["method"] == "integrated-gradients":
+            assert body["summary"]["completeness_error"] < 0.05
+    for pk in trust_ids:
+        body = api.get(f"/api/trust-checks/{pk}/").json()
+        assert body["job"]["status"] == "succeeded", body["job"]["message"]
+        layers = body["summary"]["randomisation"]["layers"]
+        assert layers[0] == network.layers[-1]["name"]  # from the output down
+        assert load_npy(api, body["randomisation_maps_url"]).shape == (1 + len(layers), *size)
