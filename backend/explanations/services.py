@@ -265,8 +265,15 @@ def _store_result(request: Explanation, target: int, key: str, relative: str, su
 
 
 def readable_reason(exc: Exception) -> str:
+    from celery.exceptions import SoftTimeLimitExceeded
+
     from backend.analyses.services import readable_reason as analysis_reason
 
     if type(exc) is ValueError:  # the worker's own checks word these for people
         return str(exc)
+    if isinstance(exc, SoftTimeLimitExceeded):
+        return (
+            "This took longer than the worker allows. Try fewer samples or steps, or a "
+            "larger occlusion stride."
+        )
     return analysis_reason(exc).replace("The analysis failed", "The explanation failed")

@@ -35,9 +35,9 @@ def finite_difference_gradient(
         up, down = base.copy(), base.copy()
         up.flat[index] += step
         down.flat[index] -= step
-        out[n] = (
-            reference_logits(model, up)[target] - reference_logits(model, down)[target]
-        ) / (2 * step)
+        out[n] = (reference_logits(model, up)[target] - reference_logits(model, down)[target]) / (
+            2 * step
+        )
     return out
 
 

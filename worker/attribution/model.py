@@ -56,6 +56,25 @@ def _guided_relu():
     return guided_relu
 
 
+def _masked_identity_class():
+    import keras
+
+    class MaskedIdentity(keras.layers.Layer):
+        """The identity, accepting (and ignoring) the ``mask`` argument Softmax takes."""
+
+        def call(self, inputs, mask=None):
+            return inputs
+
+        def compute_output_shape(self, input_shape):
+            return input_shape
+
+    return MaskedIdentity
+
+
+def _MaskedIdentity(name: str):  # noqa: N802 (used like a class)
+    return _masked_identity_class()(name=name)
+
+
 def _clone(model: keras.Model, *, guided: bool) -> keras.Model:
     """Clone ``model`` with a linear output (and guided ReLUs), weights copied."""
     import keras
@@ -67,9 +86,11 @@ def _clone(model: keras.Model, *, guided: bool) -> keras.Model:
         kind = type(layer).__name__
         config = layer.get_config()
         if layer.name == out_name:
-            if kind in _LINEAR_TYPES or (
-                kind == "Activation" and config.get("activation") == "softmax"
-            ):
+            if kind in _LINEAR_TYPES:
+                # A functional graph replays Softmax's recorded ``mask`` argument, which
+                # an Activation layer would refuse.
+                return _MaskedIdentity(name=layer.name)
+            if kind == "Activation" and config.get("activation") == "softmax":
                 return keras.layers.Activation("linear", name=layer.name)
             if config.get("activation") == "softmax":
                 config = {**config, "activation": "linear"}

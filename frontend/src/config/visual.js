@@ -100,12 +100,47 @@ export function probabilityColor(p) {
   return [0, 1, 2].map((k) => Math.round(light[k] + (ACCENT_RGB[k] - light[k]) * t))
 }
 
+// Viridis (matplotlib, van der Walt & Smith): perceptually uniform, sequential, readable in grey
+// and by colour-blind readers. 16 evenly spaced samples of the original 256-entry table.
+const VIRIDIS_STOPS = [
+  [68, 1, 84],
+  [72, 26, 108],
+  [71, 47, 125],
+  [65, 68, 135],
+  [57, 86, 140],
+  [49, 104, 142],
+  [42, 120, 142],
+  [35, 136, 142],
+  [31, 152, 139],
+  [34, 168, 132],
+  [53, 183, 121],
+  [84, 197, 104],
+  [122, 209, 81],
+  [165, 219, 54],
+  [210, 226, 27],
+  [253, 231, 37],
+]
+
+/** Saliency overlays: viridis, vmin (dark purple) → vmax (yellow). */
+export function saliencyColor(v, vmax = 1, vmin = 0) {
+  const t = vmax > vmin ? (v - vmin) / (vmax - vmin) : 0
+  return interpolate(VIRIDIS_STOPS, t)
+}
+
+/** Attribution overlays: default opacity of the map over the image, and on-screen sizes (CSS px). */
+export const OVERLAY = { opacity: 0.6, mainPx: 320, smallPx: 120, thumbPx: 44 }
+/** Attribution methods shown side by side unless the user ticks others. */
+export const DEFAULT_COMPARE = ['gradient', 'smoothgrad', 'integrated-gradients', 'gradcam', 'occlusion']
+/** Trust-check charts: colours of the deletion / insertion curves and the random-map baseline. */
+export const CURVE_COLORS = { deletion: '#b2182b', insertion: '#2166ac', baseline: '#6c757d', randomisation: ACCENT }
+
 /** Named scales, for legends and components that take the scale as a prop. */
 export const SCALES = {
   activation: { fn: activationColor, diverging: true, label: 'activation' },
   kernel: { fn: kernelColor, diverging: true, label: 'weight' },
   input: { fn: (v, vmax) => inputColor(v, 0, vmax), diverging: false, label: 'intensity' },
   probability: { fn: (v) => probabilityColor(v), diverging: false, label: 'probability' },
+  saliency: { fn: (v, vmax) => saliencyColor(v, vmax), diverging: false, label: 'evidence' },
 }
 
 /** Size of a colour lookup table (odd, so zero has its own exactly-white middle entry). */

@@ -11,6 +11,12 @@ const routes = [
     meta: { title: 'Explore', requiresAuth: true },
   },
   {
+    path: '/explain',
+    name: 'explain',
+    component: () => import('@/modules/explain/ExplainView.vue'),
+    meta: { title: 'Explain', requiresAuth: true },
+  },
+  {
     path: '/login',
     name: 'login',
     component: () => import('@/modules/auth/LoginView.vue'),
