@@ -146,10 +146,10 @@ METHODS: dict[str, Method] = {
             "crisp, edge-like pictures.",
             how_to_read="Bright pixels lie on the edges and textures that positive "
             "signals flowed from.",
-            caveats="Fails the randomisation test (Adebayo et al. 2018): the map barely "
-            "changes when the model's weights are scrambled, so it mostly shows the "
-            "image's edges, not what the model learned. Do not use it alone to trust a "
-            "model.",
+            caveats="Known to fail the randomisation test (Adebayo et al. 2018): the map "
+            "changes little when the top layers' weights are scrambled, so it largely shows "
+            "the image's edges rather than what the model learned. Read its trust card before "
+            "relying on it.",
             signed=False,
         ),
         Method(
