@@ -24,7 +24,8 @@ def private_file_response(
 def npy_response(array: np.ndarray) -> HttpResponse:
     """An array as a NumPy .npy file (no pickles), private to the requester."""
     buffer = io.BytesIO()
-    np.save(buffer, array, allow_pickle=False)
+    # Always row-major: astype() keeps a column-major layout, which clients do not expect.
+    np.save(buffer, np.ascontiguousarray(array), allow_pickle=False)
     response = HttpResponse(buffer.getvalue(), content_type="application/octet-stream")
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, max-age=3600"

@@ -20,7 +20,9 @@ def explain(api, network, image_id, method, route="explanations", **extra):
 def load_npy(api, url, **params) -> np.ndarray:
     response = api.get(url, params)
     assert response.status_code == 200, response.content[:200]
-    return np.load(io.BytesIO(payload_bytes(response)), allow_pickle=False)
+    content = payload_bytes(response)
+    assert b"'fortran_order': False" in content[:128]  # the browser reads row-major only
+    return np.load(io.BytesIO(content), allow_pickle=False)
 
 
 def test_methods_are_listed_with_cards_and_params(api):

@@ -32,7 +32,9 @@ def _write_atomically(out_dir: Path, arrays: dict[str, np.ndarray]) -> None:
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
     try:
         for name, array in arrays.items():
-            np.save(tmp / name, np.asarray(array, dtype=np.float32), allow_pickle=False)
+            # C order: readers (the browser's .npy parser) expect row-major data.
+            data = np.ascontiguousarray(array, dtype=np.float32)
+            np.save(tmp / name, data, allow_pickle=False)
         atomic_replace_dir(tmp, out_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
