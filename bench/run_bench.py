@@ -225,6 +225,9 @@ def main() -> None:
     parser.add_argument(
         "--no-setup", action="store_true", help="skip timing `make dev` from a fresh clone"
     )
+    parser.add_argument(
+        "--no-attribution", action="store_true", help="skip the attribution methods section"
+    )
     args = parser.parse_args()
     images = sample_pngs(args.runs + 10)
     rows = [
@@ -281,6 +284,16 @@ def main() -> None:
         from bench.browser_bench import markdown
 
         lines += markdown(BROWSER_ROWS)
+    if not args.no_attribution:
+        # Its own process: it sets the worker's TensorFlow options before TensorFlow starts.
+        done = subprocess.run(
+            [sys.executable, str(ROOT / "bench" / "attribution_bench.py")],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        lines += done.stdout.splitlines()
     args.out.write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 

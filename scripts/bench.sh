@@ -4,6 +4,13 @@ source "$(dirname "$0")/common.sh"
 cd "$ROOT"
 ensure_system
 ensure_venv
+# tf-keras-vis: the reference the attribution section is compared with.
+bench_hash="$(hash_files "$ROOT/pyproject.toml")"
+if ! stamp_ok bench "$bench_hash"; then
+  say "Installing the benchmark extras"
+  "$PY" -m pip install -q -e "$ROOT[bench]"
+  stamp_set bench "$bench_hash"
+fi
 ensure_database
 ensure_zoo
 "$PY" bench/run_bench.py "$@"

@@ -76,8 +76,10 @@ def clean_request(network: Network, method: str, target, layer, params) -> tuple
     return method, resolve_target(network, target), resolve_layer(network, method, layer), full
 
 
-def params_key(params: dict, layer: str) -> str:
-    canonical = json.dumps({"params": params, "layer": layer}, sort_keys=True)
+def params_key(method: str, params: dict, layer: str) -> str:
+    """What makes two requests' results the same, beyond network, image, method and class."""
+    version = get_method(method).version
+    canonical = json.dumps({"params": params, "layer": layer, "version": version}, sort_keys=True)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -124,7 +126,7 @@ def create_explanation(
     cached = None
     if resolved is not None:
         cached = find_result(
-            network, image.sha256, kind, method, resolved, params_key(params, layer)
+            network, image.sha256, kind, method, resolved, params_key(method, params, layer)
         )
     with transaction.atomic():
         if cached is not None:
@@ -201,7 +203,7 @@ def execute_explanation_job(job_id: int) -> None:
         request = Explanation.objects.select_related("network", "image").get(job_id=job_id)
         network, image = request.network, request.image
         pixels = load_pixels(image)
-        key = params_key(request.params, request.layer)
+        key = params_key(request.method, request.params, request.layer)
         target = request.target
         if target is None:
             target = _predicted_in_worker(network, pixels)

@@ -72,18 +72,24 @@ def gradcam_reference(activation: np.ndarray, gradient: np.ndarray) -> np.ndarra
 
 
 def gradcam_plus_plus_reference(activation: np.ndarray, gradient: np.ndarray) -> np.ndarray:
-    """Chattopadhay et al. eq. 19 with an exponential score: alpha = g^2 / (2 g^2 +
-    sum_ab A_ab g^3), w_k = sum_ij alpha_ij relu(g_ij); 0/0 is taken as alpha = 0."""
+    """Chattopadhay et al. eq. 19 with an exponential score: alpha_ij = g_ij^2 /
+    (2 g_ij^2 + g_ij^3 sum_ab A_ab) (0 where that is 0/0), then, as in the authors' code
+    and tf-keras-vis, alpha / sum_ij alpha per channel; w_k = sum_ij alpha_ij relu(g_ij)."""
     h, w, k = activation.shape
     weights = np.zeros(k)
     for c in range(k):
         a, g = activation[:, :, c], gradient[:, :, c]
-        total = (a * g**3).sum()
+        total = a.sum()
+        alpha = np.zeros((h, w))
         for i in range(h):
             for j in range(w):
-                denominator = 2 * g[i, j] ** 2 + total
-                alpha = g[i, j] ** 2 / denominator if denominator != 0 else 0.0
-                weights[c] += alpha * max(g[i, j], 0.0)
+                denominator = 2 * g[i, j] ** 2 + g[i, j] ** 3 * total
+                alpha[i, j] = g[i, j] ** 2 / denominator if denominator != 0 else 0.0
+        if alpha.sum() != 0:
+            alpha /= alpha.sum()
+        for i in range(h):
+            for j in range(w):
+                weights[c] += alpha[i, j] * max(g[i, j], 0.0)
     return np.maximum((activation * weights).sum(axis=-1), 0.0)
 
 

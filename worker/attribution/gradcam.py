@@ -6,8 +6,9 @@ mean of d score / d A; the map is ReLU(sum_k w_k A_k).
 
 Grad-CAM++: Chattopadhay, Sarkar, Howlader & Balasubramanian (2018), "Grad-CAM++:
 Improved Visual Explanations for Deep Convolutional Networks", WACV, arXiv:1710.11063.
-Weights sum ReLU(g) weighted by alpha = g² / (2g² + ΣA·g³) (the exponential-score closed
-form, as tf-keras-vis computes it). Maps are upsampled bilinearly to the input size.
+Weights sum ReLU(g) weighted by alpha = g² / (2g² + g³·ΣA) (the exponential-score closed
+form), alpha normalised per channel as tf-keras-vis and the authors' code compute it.
+Maps are upsampled bilinearly to the input size.
 """
 
 from __future__ import annotations
@@ -25,11 +26,16 @@ def gradcam_map(activation: np.ndarray, gradient: np.ndarray) -> np.ndarray:
 
 
 def gradcam_plus_plus_map(activation: np.ndarray, gradient: np.ndarray) -> np.ndarray:
+    """Eq. 19 of the paper: alpha_ij = g_ij² / (2 g_ij² + g_ij³ Σ_ab A_ab) per channel (the
+    sum of the activations, not of A·g³), normalised to sum 1 over positions as the
+    authors' code and tf-keras-vis do; weights Σ_ij alpha_ij ReLU(g_ij)."""
     g2 = gradient**2
     g3 = g2 * gradient
-    denominator = 2.0 * g2 + (activation * g3).sum(axis=(0, 1), keepdims=True)
+    denominator = 2.0 * g2 + g3 * activation.sum(axis=(0, 1), keepdims=True)
     safe = np.where(denominator != 0.0, denominator, 1.0)
     alpha = np.where(denominator != 0.0, g2 / safe, 0.0)
+    total = alpha.sum(axis=(0, 1), keepdims=True)
+    alpha = alpha / np.where(total != 0.0, total, 1.0)
     weights = (alpha * np.maximum(gradient, 0.0)).sum(axis=(0, 1))
     return np.maximum((activation * weights).sum(axis=-1), 0.0).astype(np.float32)
 

@@ -81,6 +81,9 @@ class Method:
     signed: bool
     uses_layer: bool = False
     params: tuple[Param, ...] = field(default=())
+    # Part of every cache key: raise it when the computation changes, so stored maps made
+    # by the old code are not served as the new method's.
+    version: int = 1
 
     def to_dict(self) -> dict:
         return {
@@ -93,6 +96,7 @@ class Method:
             "signed": self.signed,
             "uses_layer": self.uses_layer,
             "params": [p.to_dict() for p in self.params],
+            "version": self.version,
         }
 
 
@@ -199,6 +203,7 @@ METHODS: dict[str, Method] = {
             "like an exponential; on some models it is close to Grad-CAM.",
             signed=False,
             uses_layer=True,
+            version=2,  # 2: alpha uses g³·ΣA and is normalised per channel, as in the paper
         ),
         Method(
             name="occlusion",
