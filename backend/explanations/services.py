@@ -167,7 +167,7 @@ def result_directory(network: Network, sha256: str, kind: str, method: str, targ
 
 def compute(
     network: Network, pixels, *, kind: str, method: str, target, layer: str, params: dict,
-    out_dir: Path,
+    out_dir: Path, progress=None,
 ) -> dict:  # fmt: skip
     """Run the method (or its trust checks) on one image and write the files; the summary."""
     from worker.attribution.registry import explain
@@ -187,7 +187,8 @@ def compute(
     x = preprocess(pixels, spec)
     arguments = {"target": target, "layer": layer or None, "params": params}
     if kind == ExplanationKind.TRUST:
-        return write_trust_report(run_trust_checks(model, x, method, **arguments), out_dir)
+        report = run_trust_checks(model, x, method, progress=progress, **arguments)
+        return write_trust_report(report, out_dir)
     return write_explanation(explain(model, x, method, **arguments), out_dir)
 
 
@@ -221,6 +222,7 @@ def execute_explanation_job(job_id: int) -> None:
                 layer=request.layer,
                 params=request.params,
                 out_dir=Path(settings.MEDIA_ROOT) / relative,
+                progress=_throttled_progress(job_id),
             )
             result = _store_result(request, target, key, relative, summary)
         with transaction.atomic():
@@ -230,6 +232,21 @@ def execute_explanation_job(job_id: int) -> None:
     except Exception as exc:
         logger.exception("explanation job %s failed", job_id)
         jobs.fail(job_id, readable_reason(exc))
+
+
+def _throttled_progress(job_id: int, every_s: float = 0.25):
+    """Report progress to the job row, at most every ``every_s`` seconds (each is a write)."""
+    import time
+
+    last = [0.0]
+
+    def report(fraction: float, message: str) -> None:
+        now = time.monotonic()
+        if now - last[0] >= every_s:
+            last[0] = now
+            jobs.set_progress(job_id, fraction, message)
+
+    return report
 
 
 def _predicted_in_worker(network: Network, pixels) -> int:

@@ -172,3 +172,19 @@ def test_run_trust_checks_report(zoo, images):
         report.faithfulness.insertion.auc - report.faithfulness.deletion.auc
     )
     assert isinstance(report.verdict, str) and report.verdict
+
+
+def test_trust_checks_report_progress_and_a_verdict(zoo, images):
+    from worker.attribution.trust import run_trust_checks
+
+    heard: list[tuple[float, str]] = []
+    report = run_trust_checks(
+        zoo, images[0], "gradient", progress=lambda f, m: heard.append((f, m))
+    )
+    fractions = [f for f, _ in heard]
+    assert fractions == sorted(fractions) and fractions[0] >= 0 and fractions[-1] < 1
+    assert len(heard) == len(zoo.weighted_layers()) + 1
+    assert "conv_1_1" in heard[-2][1] and "Deletion" in heard[-1][1]
+    summary = report.summary()
+    assert summary["randomisation"]["passes"] is True  # vanilla gradient depends on weights
+    assert "reflects what the model learned" in summary["verdict"]

@@ -16,6 +16,7 @@ baseline both are judged against.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -28,6 +29,9 @@ from worker.attribution.registry import explain
 # A map whose correlation with the original stays above this once the whole model is
 # randomised does not depend on what the model learned.
 RANDOMISATION_PASS_BELOW = 0.5
+
+# Called with (fraction done 0..1, a short message for people).
+Progress = Callable[[float, str], None]
 
 
 def spearman(a: np.ndarray, b: np.ndarray) -> float | None:
@@ -101,6 +105,7 @@ def cascading_randomisation(
     layer: str | None = None,
     params: dict | None = None,
     seed: int = 0,
+    progress: Progress | None = None,
 ) -> RandomisationCheck:
     """Randomise ``model``'s weights layer by layer from the top, recomputing the map.
 
@@ -113,7 +118,9 @@ def cascading_randomisation(
         original = explain(model, x, method, target=target, layer=layer, params=params).map
         order = list(reversed(model.weighted_layers()))
         maps, correlations = [original], []
-        for name in order:
+        for step, name in enumerate(order):
+            if progress is not None:
+                progress(step / len(order), f"Scrambling layer {name} ({step + 1}/{len(order)})")
             named = model.named_layer_weights(name)
             model.set_layer_weights(name, [_random_like(n, v, rng) for n, v in named])
             current = explain(model, x, method, target=target, layer=layer, params=params).map
@@ -255,14 +262,24 @@ def run_trust_checks(
     params: dict | None = None,
     steps: int = 56,
     seed: int = 0,
+    progress: Progress | None = None,
 ) -> TrustReport:
-    """Every check for one method on one image. ``model`` must be a scratch copy."""
+    """Every check for one method on one image. ``model`` must be a scratch copy.
+
+    ``progress`` hears about each randomisation step (most of the time goes there)."""
     model.reset_weights()
     result = explain(model, x, method, target=target, layer=layer, params=params)
     target, layer = result.target, result.layer
+
+    def scaled(fraction: float, message: str) -> None:
+        if progress is not None:
+            progress(0.9 * fraction, message)
+
     randomisation = cascading_randomisation(
-        model, x, method, target=target, layer=layer, params=params, seed=seed
+        model, x, method, target=target, layer=layer, params=params, seed=seed, progress=scaled
     )
+    if progress is not None:
+        progress(0.9, "Deletion and insertion curves")
     faithfulness = deletion_insertion(model, x, result.map, target=target, steps=steps)
     baseline = deletion_insertion(
         model, x, random_map(result.map.shape, seed), target=target, steps=steps
