@@ -3,11 +3,7 @@ from rest_framework import serializers
 
 from backend.analyses.models import Analysis
 from backend.jobs.api.serializers import JobSerializer
-
-
-class SampleChoiceSerializer(serializers.Serializer):
-    dataset = serializers.CharField()
-    index = serializers.IntegerField(min_value=0)
+from backend.uploads.api.choice import SampleChoiceSerializer
 
 
 class AnalysisCreateSerializer(serializers.Serializer):

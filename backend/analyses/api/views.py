@@ -12,10 +12,8 @@ from backend.analyses.api.serializers import AnalysisCreateSerializer, AnalysisS
 from backend.analyses.bundle import build_bundle
 from backend.analyses.models import Analysis
 from backend.core.files import npy_response, private_file_response
-from backend.datasets.models import Dataset
 from backend.networks.models import Network
-from backend.uploads import services as upload_services
-from backend.uploads.models import UploadedImage
+from backend.uploads.api.choice import image_from_choice
 
 
 class AnalysisViewSet(
@@ -43,20 +41,7 @@ class AnalysisViewSet(
         network = Network.objects.visible_to(request.user).filter(pk=data["network"]).first()
         if network is None:
             raise NotFound("There is no such network.")
-        if "image" in data:
-            image = UploadedImage.objects.filter(owner=request.user, pk=data["image"]).first()
-            if image is None:
-                raise NotFound("There is no such image.")
-        else:
-            sample = data["sample"]
-            if not Dataset.objects.filter(name=sample["dataset"], builtin=True).exists():
-                raise NotFound("There is no such dataset.")
-            try:
-                image = upload_services.store_sample(
-                    request.user, sample["dataset"], sample["index"]
-                )
-            except IndexError as exc:
-                raise NotFound("There is no such sample image.") from exc
+        image = image_from_choice(request.user, data)
         analysis = services.create_analysis(request.user, network, image)
         analysis = self.get_queryset().get(pk=analysis.pk)
         return Response(AnalysisSerializer(analysis).data, status=status.HTTP_202_ACCEPTED)

@@ -1,9 +1,9 @@
 from django.urls import reverse
 from rest_framework import serializers
 
-from backend.analyses.api.serializers import SampleChoiceSerializer
 from backend.explanations.models import Explanation
 from backend.jobs.api.serializers import JobSerializer
+from backend.uploads.api.choice import SampleChoiceSerializer
 from worker.attribution.registry import METHOD_NAMES
 
 

@@ -9,7 +9,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backend.core.files import npy_response
-from backend.datasets.models import Dataset
 from backend.explanations import services
 from backend.explanations.api.serializers import (
     ExplanationCreateSerializer,
@@ -17,8 +16,7 @@ from backend.explanations.api.serializers import (
 )
 from backend.explanations.models import Explanation, ExplanationKind
 from backend.networks.models import Network
-from backend.uploads import services as upload_services
-from backend.uploads.models import UploadedImage
+from backend.uploads.api.choice import image_from_choice
 from worker.attribution.registry import METHODS
 from worker.attribution.run import LAYER_MAP_FILE, MAP_FILE, RANDOMISATION_MAPS_FILE
 
@@ -56,20 +54,6 @@ class _ExplanationViewSetBase(
                 queryset = queryset.filter(**{f"{name}_id": int(value)})
         return queryset.select_related("job", "image", "network", "result")
 
-    def _image(self, request, data) -> UploadedImage:
-        if "image" in data:
-            image = UploadedImage.objects.filter(owner=request.user, pk=data["image"]).first()
-            if image is None:
-                raise NotFound("There is no such image.")
-            return image
-        sample = data["sample"]
-        if not Dataset.objects.filter(name=sample["dataset"], builtin=True).exists():
-            raise NotFound("There is no such dataset.")
-        try:
-            return upload_services.store_sample(request.user, sample["dataset"], sample["index"])
-        except IndexError as exc:
-            raise NotFound("There is no such sample image.") from exc
-
     @extend_schema(request=ExplanationCreateSerializer, responses={202: ExplanationSerializer})
     def create(self, request, *args, **kwargs):
         payload = ExplanationCreateSerializer(data=request.data)
@@ -84,7 +68,7 @@ class _ExplanationViewSetBase(
             )
         except services.RequestInvalid as exc:
             raise ValidationError({"detail": str(exc)}) from exc
-        image = self._image(request, data)
+        image = image_from_choice(request.user, data)
         explanation = services.create_explanation(
             request.user,
             network,
@@ -97,6 +81,16 @@ class _ExplanationViewSetBase(
         )
         explanation = self.get_queryset().get(pk=explanation.pk)
         return Response(ExplanationSerializer(explanation).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(
+        parameters=[DTYPE_PARAMETER],
+        responses=NPY_RESPONSE,
+        description="The map at input resolution, H×W, as a NumPy .npy file (for a trust "
+        "check: the map that was checked).",
+    )
+    @action(detail=True, methods=["get"], url_path="map", url_name="map")
+    def map(self, request, pk=None):
+        return self._array(request, MAP_FILE)
 
     def _array(self, request, filename: str):
         explanation = self.get_object()
@@ -126,15 +120,6 @@ class ExplanationViewSet(_ExplanationViewSetBase):
     @extend_schema(
         parameters=[DTYPE_PARAMETER],
         responses=NPY_RESPONSE,
-        description="The map at input resolution, H×W, as a NumPy .npy file.",
-    )
-    @action(detail=True, methods=["get"], url_path="map", url_name="map")
-    def map(self, request, pk=None):
-        return self._array(request, MAP_FILE)
-
-    @extend_schema(
-        parameters=[DTYPE_PARAMETER],
-        responses=NPY_RESPONSE,
         description="Grad-CAM / Grad-CAM++ only: the map at the layer's resolution, h×w.",
     )
     @action(detail=True, methods=["get"], url_path="layer-map", url_name="layer-map")
@@ -148,15 +133,6 @@ class TrustCheckViewSet(_ExplanationViewSetBase):
     the same curves for a random map. ``summary`` holds every number."""
 
     kind = ExplanationKind.TRUST
-
-    @extend_schema(
-        parameters=[DTYPE_PARAMETER],
-        responses=NPY_RESPONSE,
-        description="The map that was checked, H×W, as a NumPy .npy file.",
-    )
-    @action(detail=True, methods=["get"], url_path="map", url_name="map")
-    def map(self, request, pk=None):
-        return self._array(request, MAP_FILE)
 
     @extend_schema(
         parameters=[DTYPE_PARAMETER],
