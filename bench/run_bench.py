@@ -286,9 +286,11 @@ def main() -> None:
         lines += markdown(BROWSER_ROWS)
     if not args.no_attribution:
         # Its own process: it sets the worker's TensorFlow options before TensorFlow starts.
+        env = {k: v for k, v in os.environ.items() if k != "TF_ENABLE_ONEDNN_OPTS"}
         done = subprocess.run(
             [sys.executable, str(ROOT / "bench" / "attribution_bench.py")],
             cwd=ROOT,
+            env=env,
             capture_output=True,
             text=True,
             check=True,
