@@ -6,6 +6,11 @@ from rest_framework.routers import DefaultRouter
 from backend.accounts.api.views import LoginView, LogoutView, MeView
 from backend.analyses.api.views import AnalysisViewSet
 from backend.datasets.api.views import DatasetViewSet
+from backend.evaluations.api.views import (
+    EmbeddingViewSet,
+    EvaluationViewSet,
+    TopActivationsViewSet,
+)
 from backend.explanations.api.views import (
     AttributionMethodsView,
     ExplanationViewSet,
@@ -23,6 +28,9 @@ router.register("images", ImageViewSet, basename="image")
 router.register("analyses", AnalysisViewSet, basename="analysis")
 router.register("explanations", ExplanationViewSet, basename="explanation")
 router.register("trust-checks", TrustCheckViewSet, basename="trust-check")
+router.register("evaluations", EvaluationViewSet, basename="evaluation")
+router.register("embeddings", EmbeddingViewSet, basename="embedding")
+router.register("top-activations", TopActivationsViewSet, basename="top-activation")
 router.register("jobs", JobViewSet, basename="job")
 
 urlpatterns = [

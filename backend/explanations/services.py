@@ -222,7 +222,7 @@ def execute_explanation_job(job_id: int) -> None:
                 layer=request.layer,
                 params=request.params,
                 out_dir=Path(settings.MEDIA_ROOT) / relative,
-                progress=_throttled_progress(job_id),
+                progress=jobs.throttled_progress(job_id),
             )
             result = _store_result(request, target, key, relative, summary)
         with transaction.atomic():
@@ -232,21 +232,6 @@ def execute_explanation_job(job_id: int) -> None:
     except Exception as exc:
         logger.exception("explanation job %s failed", job_id)
         jobs.fail(job_id, readable_reason(exc))
-
-
-def _throttled_progress(job_id: int, every_s: float = 0.25):
-    """Report progress to the job row, at most every ``every_s`` seconds (each is a write)."""
-    import time
-
-    last = [0.0]
-
-    def report(fraction: float, message: str) -> None:
-        now = time.monotonic()
-        if now - last[0] >= every_s:
-            last[0] = now
-            jobs.set_progress(job_id, fraction, message)
-
-    return report
 
 
 def _predicted_in_worker(network: Network, pixels) -> int:

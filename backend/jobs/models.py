@@ -19,6 +19,9 @@ class JobKind(models.TextChoices):
     ANALYSIS = "analysis"
     EXPLANATION = "explanation"
     TRUST_CHECK = "trust-check"
+    EVALUATION = "evaluation"
+    EMBEDDING = "embedding"
+    TOP_ACTIVATIONS = "top-activations"
 
 
 class Job(models.Model):

@@ -66,6 +66,22 @@ def set_progress(job_id: int, progress: float, message: str = "") -> None:
     )
 
 
+def throttled_progress(job_id: int, every_s: float = 0.25):
+    """A ``progress(fraction, message)`` callback for long computations that writes to the
+    job row at most every ``every_s`` seconds (each report is a database write)."""
+    import time
+
+    last = [0.0]
+
+    def report(fraction: float, message: str) -> None:
+        now = time.monotonic()
+        if now - last[0] >= every_s:
+            last[0] = now
+            set_progress(job_id, fraction, message)
+
+    return report
+
+
 def succeed(job_id: int, message: str = "") -> bool:
     """Mark a running job done; False if it was cancelled meanwhile (the result is then dropped)."""
     return bool(

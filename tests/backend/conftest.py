@@ -6,6 +6,7 @@ def queued(monkeypatch) -> list[dict]:
     """Record what would be sent to the broker instead of sending it (unit tests only; the
     integration tests use a real Redis and worker)."""
     from backend.analyses import tasks as analysis_tasks
+    from backend.evaluations import tasks as evaluation_tasks
     from backend.explanations import tasks as explanation_tasks
 
     sent: list[dict] = []
@@ -15,6 +16,7 @@ def queued(monkeypatch) -> list[dict]:
 
     monkeypatch.setattr(analysis_tasks.run_analysis, "apply_async", fake_apply_async)
     monkeypatch.setattr(explanation_tasks.run_explanation, "apply_async", fake_apply_async)
+    monkeypatch.setattr(evaluation_tasks.run_dataset_view, "apply_async", fake_apply_async)
     return sent
 
 
@@ -22,13 +24,22 @@ def queued(monkeypatch) -> list[dict]:
 def run_queued(queued):
     """Run what was queued in-process with the real task bodies (chosen by the job's kind)."""
     from backend.analyses.services import execute_analysis_job
+    from backend.evaluations.services import execute_dataset_view_job
     from backend.explanations.services import execute_explanation_job
     from backend.jobs.models import Job
+
+    bodies = {
+        "analysis": execute_analysis_job,
+        "explanation": execute_explanation_job,
+        "trust-check": execute_explanation_job,
+        "evaluation": execute_dataset_view_job,
+        "embedding": execute_dataset_view_job,
+        "top-activations": execute_dataset_view_job,
+    }
 
     def run() -> None:
         while queued:
             job_id = queued.pop(0)["job_id"]
-            kind = Job.objects.get(pk=job_id).kind
-            (execute_analysis_job if kind == "analysis" else execute_explanation_job)(job_id)
+            bodies[Job.objects.get(pk=job_id).kind](job_id)
 
     return run

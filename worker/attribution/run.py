@@ -25,15 +25,18 @@ def black_value(spec: InputSpec) -> np.ndarray:
     return ((0.0 - mean) / std).astype(np.float32)
 
 
-def _write_atomically(out_dir: Path, arrays: dict[str, np.ndarray]) -> None:
-    """All files appear together or not at all (see ``atomic_replace_dir``)."""
+def write_arrays(out_dir: Path, arrays: dict[str, np.ndarray]) -> None:
+    """Save ``name -> array`` as .npy files (float arrays as float32, integers kept) in
+    ``out_dir``; all files appear together or not at all (see ``atomic_replace_dir``)."""
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
     try:
         for name, array in arrays.items():
             # C order: readers (the browser's .npy parser) expect row-major data.
-            data = np.ascontiguousarray(array, dtype=np.float32)
+            array = np.asarray(array)
+            dtype = array.dtype if np.issubdtype(array.dtype, np.integer) else np.float32
+            data = np.ascontiguousarray(array, dtype=dtype)
             np.save(tmp / name, data, allow_pickle=False)
         atomic_replace_dir(tmp, out_dir)
     except BaseException:
@@ -46,13 +49,13 @@ def write_explanation(result: AttributionMap, out_dir: Path) -> dict:
     arrays = {MAP_FILE: result.map}
     if result.layer_map is not None:
         arrays[LAYER_MAP_FILE] = result.layer_map
-    _write_atomically(out_dir, arrays)
+    write_arrays(out_dir, arrays)
     return result.summary()
 
 
 def write_trust_report(report: TrustReport, out_dir: Path) -> dict:
     """Save the map and the maps after each randomisation step; return the summary."""
-    _write_atomically(
+    write_arrays(
         out_dir, {MAP_FILE: report.map, RANDOMISATION_MAPS_FILE: report.randomisation.maps}
     )
     return report.summary()

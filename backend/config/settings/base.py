@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "backend.uploads",
     "backend.analyses",
     "backend.explanations",
+    "backend.evaluations",
 ]
 
 MIDDLEWARE = [
@@ -153,6 +154,8 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "analyses.run_analysis": {"queue": "default"},
     "explanations.run_explanation": {"queue": "default"},
+    # Whole-dataset passes and embeddings take seconds to a minute: their own queue.
+    "evaluations.run_dataset_view": {"queue": "cpu_heavy"},
 }
 CELERY_TASK_SOFT_TIME_LIMIT = 120
 CELERY_TASK_TIME_LIMIT = 180

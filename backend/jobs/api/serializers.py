@@ -28,4 +28,8 @@ class JobSerializer(serializers.ModelSerializer):
         if job.kind in ("explanation", "trust-check") and hasattr(job, "explanation"):
             route = "explanation-detail" if job.kind == "explanation" else "trust-check-detail"
             return reverse(route, args=[job.explanation.pk])
+        routes = {"evaluation": "evaluation", "embedding": "embedding",
+                  "top-activations": "top-activation"}  # fmt: skip
+        if job.kind in routes and hasattr(job, "dataset_view"):
+            return reverse(f"{routes[job.kind]}-detail", args=[job.dataset_view.pk])
         return None

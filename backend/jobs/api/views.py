@@ -16,7 +16,9 @@ class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no user
             return Job.objects.none()
-        return Job.objects.filter(owner=self.request.user).select_related("analysis", "explanation")
+        return Job.objects.filter(owner=self.request.user).select_related(
+            "analysis", "explanation", "dataset_view"
+        )
 
     @extend_schema(request=None, responses=JobSerializer)
     @action(detail=True, methods=["post"])

@@ -1,0 +1,252 @@
+"""Creating dataset-level views and running them. Evaluation, embeddings and top-activating
+examples read the network's dataset (its test split) in the worker; the web process only
+checks requests and serves stored files."""
+
+import hashlib
+import json
+import logging
+from pathlib import Path
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+
+from backend.evaluations.models import DatasetView, DatasetViewKind, DatasetViewResult
+from backend.jobs import services as jobs
+from backend.jobs.models import JobKind, JobStatus
+from backend.networks.models import Network
+
+logger = logging.getLogger(__name__)
+
+JOB_KINDS = {
+    DatasetViewKind.EVALUATION: JobKind.EVALUATION,
+    DatasetViewKind.EMBEDDING: JobKind.EMBEDDING,
+    DatasetViewKind.TOP_ACTIVATIONS: JobKind.TOP_ACTIVATIONS,
+}
+EMBED_METHODS = ("tsne", "umap", "pca")
+MAX_K = 64
+SUBSET_SEED = 0
+
+
+class RequestInvalid(ValueError):
+    """A request naming an unknown layer, method or parameter (answered 400)."""
+
+
+def _dataset_name(network: Network) -> str:
+    if network.dataset is None:
+        raise RequestInvalid(
+            "This network was registered without a dataset, so there is no test split "
+            "to run it on. Register it with --dataset."
+        )
+    return network.dataset.name
+
+
+def _spatial_layer(network: Network, layer: str | None) -> str:
+    from worker.attribution.layers import spatial_layers
+
+    allowed = spatial_layers(network.layers)
+    if not layer:
+        raise RequestInvalid(f"Choose a layer: one of {', '.join(allowed)}.")
+    if layer not in allowed:
+        raise RequestInvalid(
+            f"Layer {layer!r} has no spatial output; choose one of {', '.join(allowed)}."
+        )
+    return layer
+
+
+def clean_params(network: Network, kind: str, data: dict) -> dict:
+    """The complete, checked parameters of a request (they form its cache key)."""
+    _dataset_name(network)
+    if kind == DatasetViewKind.EVALUATION:
+        return {}
+    if kind == DatasetViewKind.TOP_ACTIVATIONS:
+        k = data.get("k") or 9
+        if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= MAX_K:
+            raise RequestInvalid(f"k must be a whole number from 1 to {MAX_K}.")
+        return {"layer": _spatial_layer(network, data.get("layer")), "k": k}
+    from worker.embedding import default_embedding_layer, normalise_embed_params
+
+    method = data.get("method")
+    if method not in EMBED_METHODS:
+        raise RequestInvalid(f"method must be one of {', '.join(EMBED_METHODS)}.")
+    names = [layer["name"] for layer in network.layers]
+    layer = data.get("layer") or default_embedding_layer(network.layers)
+    if layer not in names:
+        raise RequestInvalid(f"There is no layer {layer!r} in this network.")
+    subset = data.get("subset")
+    if subset is not None and (isinstance(subset, bool) or not isinstance(subset, int)
+                               or subset < 10):  # fmt: skip
+        raise RequestInvalid("subset must be a whole number of at least 10 images.")
+    try:
+        params = normalise_embed_params(method, data.get("params"))
+    except ValueError as exc:
+        raise RequestInvalid(str(exc)) from exc
+    return {"method": method, "layer": layer, "params": params, "subset": subset}
+
+
+def params_key(params: dict) -> str:
+    return hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()
+
+
+def find_result(network: Network, kind: str, key: str) -> DatasetViewResult | None:
+    result = DatasetViewResult.objects.filter(network=network, kind=kind, params_key=key).first()
+    if result is not None and not result.path.is_dir():
+        result.delete()  # its files are gone: compute again
+        return None
+    return result
+
+
+def create_dataset_view(owner, network: Network, kind: str, data: dict) -> DatasetView:
+    """A row first; a stored result for the same network version and parameters is reused."""
+    params = clean_params(network, kind, data)
+    cached = find_result(network, kind, params_key(params))
+    with transaction.atomic():
+        if cached is not None:
+            job = jobs.create_job(
+                owner, JOB_KINDS[kind], status=JobStatus.SUCCEEDED,
+                message="Reused a stored result.",
+            )  # fmt: skip
+        else:
+            job = jobs.create_job(owner, JOB_KINDS[kind])
+        view = DatasetView.objects.create(
+            owner=owner, network=network, kind=kind, params=params, job=job, result=cached
+        )
+    if cached is None:
+        from backend.evaluations.tasks import run_dataset_view
+
+        jobs.enqueue(
+            job, lambda: run_dataset_view.apply_async(kwargs={"job_id": job.pk}, retry=False)
+        )
+    return view
+
+
+def result_directory(network: Network, kind: str, key: str) -> str:
+    return str(Path("dataset-views") / f"{network.name}-v{network.version}" / f"{kind}-{key[:20]}")
+
+
+def _model_and_data(network: Network):
+    from datasets.registry import get_dataset
+    from worker.attribution.run import black_value
+    from worker.evaluation import prepare_batch
+    from worker.input_spec import InputSpec
+    from worker.model_cache import get_attribution_model
+
+    spec = InputSpec.from_dict(network.input_spec)
+    model = get_attribution_model(
+        str(network.model_path), network.weights_sha256, black_value(spec)
+    )
+    images, labels = get_dataset(_dataset_name(network)).load("test")
+    return model, spec, images, labels, prepare_batch
+
+
+def compute(network: Network, kind: str, params: dict, out_dir: Path, progress=None) -> dict:
+    """Run one dataset-level view and write its files atomically; return its summary."""
+    import numpy as np
+
+    from worker.attribution.run import write_arrays
+
+    model, spec, images, labels, prepare_batch = _model_and_data(network)
+    if kind == DatasetViewKind.EVALUATION:
+        from worker.evaluation import evaluate
+
+        output = evaluate(model, images, labels, spec, progress=progress)
+        write_arrays(out_dir, {
+            "probabilities.npy": output.probabilities.astype(np.float32),
+            "predictions.npy": output.predictions.astype(np.int32),
+            "labels.npy": output.labels.astype(np.int32),
+        })  # fmt: skip
+        return output.summary(network.labels)
+    if kind == DatasetViewKind.TOP_ACTIVATIONS:
+        from worker.top_activating import top_activating
+
+        x = prepare_batch(images, spec)
+        summary = top_activating(model, params["layer"], x, k=params["k"], progress=progress)
+        write_arrays(out_dir, {})
+        return summary
+    return _compute_embedding(model, spec, images, labels, prepare_batch, params, out_dir,
+                              progress)  # fmt: skip
+
+
+def subset_indices(total: int, subset: int | None):
+    """A seeded random sample of the test split, in index order (all of it for None)."""
+    import numpy as np
+
+    if subset is None or subset >= total:
+        return np.arange(total)
+    return np.sort(np.random.default_rng(SUBSET_SEED).choice(total, subset, replace=False))
+
+
+def _compute_embedding(model, spec, images, labels, prepare_batch, params, out_dir, progress):
+    import time
+
+    import numpy as np
+
+    from worker.attribution.run import write_arrays
+    from worker.embedding import embed, layer_features
+
+    started = time.perf_counter()
+    indices = subset_indices(len(images), params["subset"])
+    x = prepare_batch(images[indices], spec)
+    if progress is not None:
+        progress(0.0, f"Reading layer {params['layer']} for {len(indices)} images")
+    features = layer_features(model, params["layer"], x)
+    predictions = np.argmax(model.logits(x), axis=1)
+
+    def scaled(fraction: float, message: str) -> None:
+        if progress is not None:
+            progress(0.1 + 0.9 * fraction, message)
+
+    coords = embed(features, params["method"], params=params["params"], progress=scaled)
+    points = np.stack([indices, labels[indices], predictions], axis=1).astype(np.int32)
+    write_arrays(out_dir, {"coords.npy": coords.astype(np.float32), "points.npy": points})
+    return {
+        "count": int(len(indices)),
+        "layer": params["layer"],
+        "method": params["method"],
+        "features": int(features.shape[1]),
+        "seconds": round(time.perf_counter() - started, 2),
+    }
+
+
+def execute_dataset_view_job(job_id: int) -> None:
+    """Body of the Celery task: claim, compute (or reuse), store, finish. Never raises."""
+    job = jobs.claim(job_id)
+    if job is None:
+        logger.info("job %s was already taken or cancelled; skipping", job_id)
+        return
+    try:
+        view = DatasetView.objects.select_related("network", "network__dataset").get(job_id=job_id)
+        network, key = view.network, params_key(view.params)
+        result = find_result(network, view.kind, key)
+        if result is None:
+            relative = result_directory(network, view.kind, key)
+            summary = compute(
+                network, view.kind, view.params, Path(settings.MEDIA_ROOT) / relative,
+                progress=jobs.throttled_progress(job_id),
+            )  # fmt: skip
+            result = _store_result(view, key, relative, summary)
+        with transaction.atomic():
+            DatasetView.objects.filter(pk=view.pk).update(result=result)
+            if not jobs.succeed(job_id):
+                logger.info("job %s was cancelled while it ran; result kept for reuse", job_id)
+    except Exception as exc:
+        logger.exception("dataset view job %s failed", job_id)
+        jobs.fail(job_id, readable_reason(exc))
+
+
+def _store_result(view: DatasetView, key: str, relative: str, summary: dict):
+    lookup = {"network": view.network, "kind": view.kind, "params_key": key}
+    values = {"params": view.params, "directory": relative, "summary": summary}
+    try:
+        with transaction.atomic():
+            return DatasetViewResult.objects.create(**lookup, **values)
+    except IntegrityError:  # a concurrent job stored the same result first
+        existing = DatasetViewResult.objects.get(**lookup)
+        DatasetViewResult.objects.filter(pk=existing.pk).update(**values)
+        existing.refresh_from_db()
+        return existing
+
+
+def readable_reason(exc: Exception) -> str:
+    from backend.explanations.services import readable_reason as explanation_reason
+
+    return explanation_reason(exc).replace("The explanation failed", "The job failed")

@@ -1,0 +1,18 @@
+"""Thin Celery task: take an id, call the service, return nothing (queue: cpu_heavy, set in
+settings.CELERY_TASK_ROUTES)."""
+
+from celery import shared_task
+
+
+@shared_task(
+    name="evaluations.run_dataset_view",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=900,
+    time_limit=960,
+    ignore_result=True,
+)
+def run_dataset_view(*, job_id: int) -> None:
+    from backend.evaluations.services import execute_dataset_view_job
+
+    execute_dataset_view_job(job_id)
