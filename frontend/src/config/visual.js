@@ -215,3 +215,69 @@ export function formatCount(n) {
 export function formatPercent(p, digits = 1) {
   return p === null || p === undefined ? '–' : `${(p * 100).toFixed(digits)}%`
 }
+
+// ---- Evaluate page -------------------------------------------------------------------------
+
+/**
+ * Categorical colours for classes (Tableau 10, then its lighter partners): distinct hues for up to
+ * 20 classes; beyond that they repeat, and hover text always names the class.
+ */
+export const CATEGORICAL = [
+  '#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f',
+  '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac',
+  '#a0cbe8', '#ffbe7d', '#ff9d9a', '#86bcb6', '#8cd17d',
+  '#f1ce63', '#d4a6c8', '#fabfd2', '#d37295', '#79706e',
+]
+/** The colour of class i. */
+export function categoricalColor(i) {
+  const n = CATEGORICAL.length
+  return CATEGORICAL[((Number(i) % n) + n) % n]
+}
+
+// Sequential single-hue scale for counts (the confusion matrix): near-white → the accent → dark.
+const COUNT_STOPS = [
+  [247, 246, 252],
+  [222, 216, 245],
+  [188, 175, 236],
+  [150, 128, 224],
+  [112, 84, 213],
+  [80, 52, 180],
+  [52, 30, 128],
+]
+/** Counts and rates: t in [0, 1] (v / vmax) from near-white to dark accent. */
+export function countColor(v, vmax = 1) {
+  return interpolate(COUNT_STOPS, vmax > 0 ? v / vmax : 0)
+}
+SCALES.count = { fn: (v, vmax) => countColor(v, vmax), diverging: false, label: 'count' }
+
+/** Text on a coloured cell: white on dark fills, near-black on light ones (contrast AA). */
+export function textOn([r, g, b]) {
+  const lum = (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255
+  return lum < 0.55 ? '#ffffff' : '#1f2328'
+}
+
+/** Colours of the Evaluate charts: precision / recall bars, misclassified marks, selections. */
+export const EVAL_COLORS = {
+  precision: ACCENT,
+  recall: '#f28e2b',
+  wrong: '#1f2328',
+  selection: ACCENT,
+  box: '#e15759',
+}
+/**
+ * Evaluate page sizes (CSS px) and limits: example thumbnails, scatter points, the hover radius,
+ * the spatial grid cell (in screen px at the fitted zoom), zoom limits, examples per page, and
+ * the embedding sample sizes offered.
+ */
+export const EVALUATE = {
+  thumbPx: 64,
+  topThumbPx: 56,
+  pointRadius: 2.5,
+  hoverRadiusPx: 10,
+  gridCellPx: 12,
+  zoom: { min: 0.5, max: 60, step: 1.15 },
+  pageSize: 24,
+  selectionPageSize: 24,
+  subsets: [2000, 5000, null],
+  defaultSubset: 2000,
+}

@@ -17,6 +17,12 @@ const routes = [
     meta: { title: 'Explain', requiresAuth: true },
   },
   {
+    path: '/evaluate',
+    name: 'evaluate',
+    component: () => import('@/modules/evaluate/EvaluateView.vue'),
+    meta: { title: 'Evaluate', requiresAuth: true },
+  },
+  {
     path: '/login',
     name: 'login',
     component: () => import('@/modules/auth/LoginView.vue'),
