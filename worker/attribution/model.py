@@ -162,6 +162,7 @@ class AttributionModel:
         self._grad_fn = self._make_input_gradient(linear)
         self._guided_fn: Callable | None = None
         self._layer_fns: dict[str, Callable] = {}
+        self._layer_output_fns: dict[tuple[str, str], Callable] = {}
         self._keras = keras
 
     # ----------------------------------------------------------------- compiled functions
@@ -230,6 +231,27 @@ class AttributionModel:
 
             self._layer_fns[layer] = self._compile(layer_grad, [self._spec, self._target_spec])
         return self._layer_fns[layer]
+
+    def layer_output_function(self, layer: str, kind: str, body: Callable) -> Callable:
+        """A traced, lanes-aware function ``x -> body(layer output)``, built once per
+        (layer, kind): ``body`` gets the layer's float32 output (batch first) and returns a
+        tuple of batch-first tensors. Dataset passes use it (features, per-filter maxima)
+        so that only what they need leaves the graph."""
+        key = (layer, kind)
+        if key not in self._layer_output_fns:
+            import tensorflow as tf
+
+            try:
+                output = self._linear.get_layer(layer).output
+            except ValueError:
+                raise ValueError(f"unknown layer {layer!r}") from None
+            sub = self._keras.Model(self._linear.inputs, output)
+
+            def traced(x):
+                return body(tf.cast(sub(x, training=False), tf.float32))
+
+            self._layer_output_fns[key] = self._compile(traced, [self._spec])
+        return self._layer_output_fns[key]
 
     # ----------------------------------------------------------------- public API
     def _chunks(self, x: np.ndarray):

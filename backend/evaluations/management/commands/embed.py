@@ -38,7 +38,8 @@ class Command(BaseCommand):
         try:
             out.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise CommandError(f"Cannot create {out.parent}: {exc.strerror}.", returncode=2)
+            message = f"Cannot create {out.parent}: {exc.strerror}."
+            raise CommandError(message, returncode=2) from exc
         with tempfile.TemporaryDirectory(dir=out.parent, prefix=".convscope-") as tmp:
             summary = services.compute(net, "embedding", params, Path(tmp) / "result")
             shutil.move(str(Path(tmp) / "result" / "coords.npy"), out)
