@@ -20,6 +20,7 @@ from tests.fixtures.processes import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
 NETWORKS = {"tiny-vgg": ("conv_1_2", "max_pool_2"), "deep-bn": ("conv_2_1", "bn_3_1")}
 OVERVIEW_TARGET_MS = 300.0
+SCATTER_POINTS = "all"  # the whole test split: 10,000 points for Fashion-MNIST
 SWITCH_TARGET_MS = 100.0
 
 # click → wait for the DOM to show the new state → the next painted frame; returns ms and the
@@ -145,6 +146,65 @@ def bench_browser(
             ]
             if names:
                 print(f"{name}: requests made during switches: {sorted(names)}")
+        browser.close()
+    return rows
+
+
+def bench_scatter(
+    base: str, username: str, password: str, runs: int = 3, dataset: str = "fashion-mnist"
+) -> list[dict]:
+    """The Evaluate page's embedding scatter (issue 5): a PCA of every test image, stored after
+    the first (warm-up) run; `cs:embedding-data` (coordinates fetched and parsed) →
+    `cs:scatter-drawn` (every point painted on the canvas), and page open → drawn."""
+    from playwright.sync_api import sync_playwright
+
+    rows: list[dict] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+        page.goto(f"{base}/login")
+        page.get_by_test_id("login-username").fill(username)
+        page.get_by_test_id("login-password").fill(password)
+        page.get_by_test_id("login-submit").click()
+        page.get_by_test_id("dataset-select").wait_for()
+        networks = page.request.get(f"{base}/api/networks/?dataset={dataset}").json()
+        for network in networks:
+            draw, total = [], []
+            url = (
+                f"{base}/evaluate?dataset={dataset}&network={network['id']}"
+                f"&method=pca&points={SCATTER_POINTS}"
+            )
+            for i in range(runs + 1):
+                page.goto(url)
+                page.wait_for_selector(
+                    "[data-testid=scatter-canvas][data-drawn=true]", timeout=300_000
+                )
+                drawn, data = page.evaluate(
+                    "() => ['cs:scatter-drawn', 'cs:embedding-data'].map((m) =>"
+                    " performance.getEntriesByName(m)[0].startTime)"
+                )
+                if i == 0:
+                    continue
+                draw.append(drawn - data)
+                total.append(drawn)
+            rows += [
+                {
+                    "network": network["name"],
+                    "what": "scatter: 10,000 points fetched and parsed → first draw painted",
+                    **_stats(draw),
+                    "target": None,
+                    "requests": None,
+                },
+                {
+                    "network": network["name"],
+                    "what": "scatter: page opened → 10,000 points drawn (stored PCA)",
+                    **_stats(total),
+                    "target": None,
+                    "requests": None,
+                },
+            ]
         browser.close()
     return rows
 

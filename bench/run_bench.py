@@ -180,9 +180,10 @@ def bench_end_to_end(runs: int, images: list[bytes]) -> dict[str, float]:
 
         # Browser section (issue 3): the explorer in Chromium against this server and worker.
         try:
-            from bench.browser_bench import bench_browser
+            from bench.browser_bench import bench_browser, bench_scatter
 
             BROWSER_ROWS.extend(bench_browser(base, "bench", "bench-password"))
+            BROWSER_ROWS.extend(bench_scatter(base, "bench", "bench-password"))
         except Exception as error:  # no Chromium / Playwright here: the other numbers still count
             print(f"browser bench skipped: {error}", file=sys.stderr)
         return result

@@ -124,7 +124,8 @@ if DEBUG:
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "ConvScope API",
-    "DESCRIPTION": "Datasets, networks, uploads, analyses and jobs of ConvScope.",
+    "DESCRIPTION": "Datasets, networks, uploads, analyses, explanations, dataset-level views "
+    "and jobs of ConvScope.",
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
@@ -132,6 +133,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several models have a "kind": name each choice set after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "JobKindEnum": "backend.jobs.models.JobKind",
+        "ExplanationKindEnum": "backend.explanations.models.ExplanationKind",
+        "DatasetViewKindEnum": "backend.evaluations.models.DatasetViewKind",
+    },
 }
 
 LOGIN_URL = "/login"

@@ -127,7 +127,7 @@ class EvaluationViewSet(_DatasetViewSetBase):
         ]
         return Response({"count": int(len(indices)), "results": rows})
 
-    @extend_schema(responses=ExampleDetailSerializer)
+    @extend_schema(operation_id="evaluations_example_retrieve", responses=ExampleDetailSerializer)
     @action(detail=True, methods=["get"], url_path=r"examples/(?P<index>\d+)", url_name="example")
     def example(self, request, pk=None, index=None):
         """One test image: its true and predicted class and the full softmax distribution."""

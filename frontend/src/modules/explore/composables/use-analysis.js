@@ -1,13 +1,8 @@
 import { onScopeDispose, ref, shallowRef } from 'vue'
 import { api } from '@/api/client'
+import { markPerf } from '@/composables/perf'
 import { pollJob } from '@/composables/use-job-poller'
 
-/** A performance mark the browser bench reads (bench/browser_bench.py); cleared before each set. */
-export function markPerf(name) {
-  if (typeof performance === 'undefined' || !performance.mark) return
-  performance.clearMarks(name)
-  performance.mark(name)
-}
 
 /**
  * Create an analysis (network × image or sample), follow its job, then fetch the result.

@@ -2,7 +2,7 @@ import { computed, markRaw, onScopeDispose, shallowRef, watch } from 'vue'
 import { api, withQuery } from '@/api/client'
 import { parseNpy } from '@/api/npy'
 import { parseBundle } from '@/api/bundle'
-import { markPerf } from './use-analysis'
+import { markPerf } from '@/composables/perf'
 import { mapLayout } from '../layer-info'
 import { layerStats, networkVmax } from '../scope'
 
