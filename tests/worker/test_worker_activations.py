@@ -46,6 +46,7 @@ def test_tiny_vgg_28_matches_reference():
         "strides": [1, 1],
         "padding": "same",
         "activation": "relu",
+        "dilation_rate": [1, 1],
     }
     assert pool["type"] == "MaxPooling2D" and pool["config"]["pool_size"] == [2, 2]
     assert pool["params"] == 0 and pool["inbound"] == ["conv1_2"]
