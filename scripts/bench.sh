@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make bench`: measure the analysis path and write bench/results.md.
+# `make bench`: measure analyses, attribution, dataset views and pages; write bench/results.md.
 source "$(dirname "$0")/common.sh"
 cd "$ROOT"
 ensure_system
@@ -11,6 +11,7 @@ if ! stamp_ok bench "$bench_hash"; then
   "$PY" -m pip install -q -e "$ROOT[bench]"
   stamp_set bench "$bench_hash"
 fi
+ensure_frontend  # the browser section measures the built pages
 ensure_database
 ensure_zoo
 "$PY" bench/run_bench.py "$@"
