@@ -8,8 +8,9 @@ import logging
 from pathlib import Path
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
+from backend.core.results import store_result
 from backend.evaluations.models import DatasetView, DatasetViewKind, DatasetViewResult
 from backend.jobs import services as jobs
 from backend.jobs.models import JobKind, JobStatus
@@ -236,14 +237,7 @@ def execute_dataset_view_job(job_id: int) -> None:
 def _store_result(view: DatasetView, key: str, relative: str, summary: dict):
     lookup = {"network": view.network, "kind": view.kind, "params_key": key}
     values = {"params": view.params, "directory": relative, "summary": summary}
-    try:
-        with transaction.atomic():
-            return DatasetViewResult.objects.create(**lookup, **values)
-    except IntegrityError:  # a concurrent job stored the same result first
-        existing = DatasetViewResult.objects.get(**lookup)
-        DatasetViewResult.objects.filter(pk=existing.pk).update(**values)
-        existing.refresh_from_db()
-        return existing
+    return store_result(DatasetViewResult, lookup, values)
 
 
 def readable_reason(exc: Exception) -> str:

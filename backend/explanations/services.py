@@ -8,9 +8,10 @@ import logging
 from pathlib import Path
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from backend.analyses.models import AnalysisResult
+from backend.core.results import store_result
 from backend.explanations.models import Explanation, ExplanationKind, ExplanationResult
 from backend.jobs import services as jobs
 from backend.jobs.models import JobKind, JobStatus
@@ -258,14 +259,7 @@ def _store_result(request: Explanation, target: int, key: str, relative: str, su
         "target": target,
         "params_key": key,
     }
-    try:
-        with transaction.atomic():
-            return ExplanationResult.objects.create(**lookup, **values)
-    except IntegrityError:  # a concurrent job stored the same result first
-        existing = ExplanationResult.objects.get(**lookup)
-        ExplanationResult.objects.filter(pk=existing.pk).update(**values)
-        existing.refresh_from_db()
-        return existing
+    return store_result(ExplanationResult, lookup, values)
 
 
 def readable_reason(exc: Exception) -> str:
