@@ -4,7 +4,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
 from backend.analyses import services
@@ -54,19 +54,13 @@ class AnalysisViewSet(
     )
     @action(detail=True, methods=["get"], url_path="input", url_name="input")
     def network_input(self, request, pk=None):
-        from worker.images import decode_image, preprocess
-        from worker.input_spec import InputSpec
-
         analysis = self.get_object()
         dtype = request.query_params.get("dtype", "float32")
         if dtype not in ("float32", "float16"):
             return Response(
                 {"detail": "dtype must be float32 or float16."}, status=status.HTTP_400_BAD_REQUEST
             )
-        if not analysis.image.path.is_file():
-            raise Http404("The image of this analysis is no longer available.")
-        pixels = decode_image(analysis.image.path.read_bytes()).pixels
-        x = preprocess(pixels, InputSpec.from_dict(analysis.network.input_spec))
+        x = self._network_input(analysis)
         return npy_response(x.astype("<f2" if dtype == "float16" else "<f4"))
 
     @extend_schema(
@@ -128,3 +122,70 @@ class AnalysisViewSet(
         if not path.is_file():
             raise Http404("This file is no longer available.")
         return npy_response(np.load(path, allow_pickle=False).astype("<f2"))
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("channel", int, required=True, description="output channel"),
+            OpenApiParameter("dtype", str, enum=["float32", "float16"]),
+        ],
+        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+        description="For a Conv2D layer, one output channel split into its per-input-channel "
+        "parts (the input channel convolved with its own kernel slice): C_in×H×W as .npy. "
+        "Their sum plus the channel's bias is the layer's output before its activation.",
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path=r"activations/(?P<index>\d+)/intermediate",
+        url_name="intermediate",
+    )
+    def intermediate(self, request, pk=None, index=None):
+        from worker.conv_intermediate import channel_contributions
+
+        analysis = self.get_object()
+        if analysis.result is None:
+            raise Http404("This analysis has no result yet.")
+        layers = {layer["name"]: layer for layer in analysis.network.layers}
+        described = next((x for x in analysis.network.layers if x["index"] == int(index)), None)
+        if described is None:
+            raise Http404("There is no such layer.")
+        if described["type"] != "Conv2D":
+            raise ValidationError({"detail": "Only Conv2D layers have this view."})
+        channel = request.query_params.get("channel", "")
+        out_channels = described["output_shape"][-1]
+        if not channel.isdigit() or int(channel) >= out_channels:
+            raise ValidationError(
+                {"channel": f"Give an output channel from 0 to {out_channels - 1}."}
+            )
+        dtype = request.query_params.get("dtype", "float32")
+        if dtype not in ("float32", "float16"):
+            raise ValidationError({"dtype": "dtype must be float32 or float16."})
+        source = described["inbound"][0] if described["inbound"] else None
+        if source in layers:  # the previous layer's stored activation
+            stored = next(x for x in analysis.result.layers if x["name"] == source)
+            x = np.load(analysis.result.path / stored["file"], allow_pickle=False)
+        else:  # the first layer reads the preprocessed image
+            x = self._network_input(analysis)
+        kernel_file = (described.get("weights") or {}).get("kernel")
+        if not kernel_file:
+            raise Http404("This layer's weights are not available.")
+        kernel = np.load(analysis.network.weights_dir / kernel_file, allow_pickle=False)
+        config = described["config"]
+        parts = channel_contributions(
+            x,
+            kernel,
+            int(channel),
+            strides=tuple(config.get("strides", (1, 1))),
+            padding=config.get("padding", "valid"),
+            dilation=tuple(config.get("dilation_rate", (1, 1))),
+        )
+        return npy_response(parts.astype("<f2" if dtype == "float16" else "<f4"))
+
+    def _network_input(self, analysis) -> np.ndarray:
+        from worker.images import decode_image, preprocess
+        from worker.input_spec import InputSpec
+
+        if not analysis.image.path.is_file():
+            raise Http404("The image of this analysis is no longer available.")
+        pixels = decode_image(analysis.image.path.read_bytes()).pixels
+        return preprocess(pixels, InputSpec.from_dict(analysis.network.input_spec))
