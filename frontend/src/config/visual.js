@@ -281,3 +281,40 @@ export const EVALUATE = {
   subsets: [2000, 5000, null],
   defaultSubset: 2000,
 }
+
+/**
+ * Input modes of the explorer (draw, camera). The drawing pad is drawn at the network's
+ * input size × `drawScale` and sent whole as a PNG: the server resizes it with the
+ * network's own preprocessing. Drawing is offered only for small greyscale inputs.
+ */
+export const INPUT_MODES = {
+  drawScale: 10,
+  drawMaxInput: 64,
+  // Fashion-MNIST style: white ink on black
+  drawInk: '#ffffff',
+  drawPaper: '#000000',
+  // brush width in pixels of the network's input
+  brush: { min: 1, max: 5, step: 0.5, initial: 2.5 },
+}
+
+// ---- Learn: the convolution playground -----------------------------------------------------
+
+/**
+ * Convolution playground: the largest on-screen cell (CSS px; grids shrink to fit a phone), the
+ * fill and text of padding cells, the outline of the window an output cell reads, the slider
+ * ranges, the default settings and the range of the "randomise" integers.
+ */
+export const PLAYGROUND = {
+  cellPx: 40,
+  paddingFill: '#eceef1',
+  paddingText: '#6c757d',
+  windowOutline: ACCENT,
+  ranges: {
+    size: { min: 3, max: 9 },
+    kernel: { min: 1, max: 5 },
+    stride: { min: 1, max: 3 },
+    padding: { min: 0, max: 2 },
+  },
+  defaults: { size: 5, kernel: 3, stride: 1, padding: 0, preset: 'edge' },
+  random: { min: 0, max: 5 },
+}

@@ -23,6 +23,12 @@ const routes = [
     meta: { title: 'Evaluate', requiresAuth: true },
   },
   {
+    path: '/learn/playground',
+    name: 'playground',
+    component: () => import('@/modules/learn/PlaygroundView.vue'),
+    meta: { title: 'Convolution playground', requiresAuth: true },
+  },
+  {
     path: '/login',
     name: 'login',
     component: () => import('@/modules/auth/LoginView.vue'),
