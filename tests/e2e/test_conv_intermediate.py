@@ -12,8 +12,9 @@ def test_a_channel_is_the_sum_of_its_parts(log_in, page, live_server, celery_wor
     page.goto(
         f"{live_server.url}/?dataset=fashion-mnist&network={network.pk}&sample=0&layer=conv_1_2"
     )
+    page.get_by_test_id("intermediate-open").click(timeout=60_000)
     view = page.get_by_test_id("conv-intermediate")
-    view.wait_for(timeout=60_000)
+    view.wait_for(timeout=30_000)
     in_channels = next(x for x in network.layers if x["name"] == "conv_1_2")["input_shape"][-1]
     check = page.get_by_test_id("intermediate-check")
     check.wait_for(timeout=30_000)
