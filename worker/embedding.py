@@ -60,14 +60,6 @@ _PARAM_RULES: dict[str, dict[str, tuple[type, Any, float, float]]] = {
 
 
 # --------------------------------------------------------------------- layer features
-def compiled_layer_function(
-    model: AttributionModel, layer: str, kind: str, body: Callable[[Any], tuple]
-) -> Callable:
-    """``model.layer_output_function``: a traced, lanes-aware ``x -> body(layer output)``,
-    built once per (model, layer, kind)."""
-    return model.layer_output_function(layer, kind, body)
-
-
 def _batches(n: int, batch: int):
     for start in range(0, n, batch):
         yield start, min(start + batch, n)
@@ -91,7 +83,7 @@ def layer_features(
     def flatten(a):
         return (tf.reshape(a, (tf.shape(a)[0], -1)),)
 
-    fn = compiled_layer_function(model, layer, "features", flatten)
+    fn = model.layer_output_function(layer, "features", flatten)
     x = np.asarray(x, dtype=np.float32)
     if x.ndim != 4 or tuple(x.shape[1:]) != model.input_shape:
         raise ValueError(f"expected a batch (N, {model.input_shape}), got {x.shape}")

@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from worker.embedding import compiled_layer_function
 from worker.receptive_field import receptive_field
 
 if TYPE_CHECKING:
@@ -62,7 +61,7 @@ def filter_maxima(
     x = np.asarray(images, dtype=np.float32)
     if x.ndim != 4 or tuple(x.shape[1:]) != model.input_shape:
         raise ValueError(f"expected a batch (N, {model.input_shape}), got {x.shape}")
-    fn = compiled_layer_function(model, layer, "spatial-max", _spatial_max)
+    fn = model.layer_output_function(layer, "spatial-max", _spatial_max)
     n = len(x)
     channels = int(shape[2])
     values = np.empty((n, channels), np.float32)
