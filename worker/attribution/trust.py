@@ -106,6 +106,7 @@ def cascading_randomisation(
     params: dict | None = None,
     seed: int = 0,
     progress: Progress | None = None,
+    original: np.ndarray | None = None,
 ) -> RandomisationCheck:
     """Randomise ``model``'s weights layer by layer from the top, recomputing the map.
 
@@ -115,7 +116,8 @@ def cascading_randomisation(
     rng = np.random.default_rng(seed)
     model.reset_weights()
     try:
-        original = explain(model, x, method, target=target, layer=layer, params=params).map
+        if original is None:  # the caller may already have the trained model's map
+            original = explain(model, x, method, target=target, layer=layer, params=params).map
         order = list(reversed(model.weighted_layers()))
         maps, correlations = [original], []
         for step, name in enumerate(order):
@@ -276,8 +278,9 @@ def run_trust_checks(
             progress(0.9 * fraction, message)
 
     randomisation = cascading_randomisation(
-        model, x, method, target=target, layer=layer, params=params, seed=seed, progress=scaled
-    )
+        model, x, method, target=target, layer=layer, params=params, seed=seed,
+        progress=scaled, original=result.map,
+    )  # fmt: skip
     if progress is not None:
         progress(0.9, "Deletion and insertion curves")
     faithfulness = deletion_insertion(model, x, result.map, target=target, steps=steps)
