@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 # Config keys worth showing in the UI, when a layer has them.
 CONFIG_KEYS = (
     "filters", "kernel_size", "strides", "padding", "activation", "pool_size", "units",
-    "rate", "axis", "epsilon", "dilation_rate",
+    "rate", "axis", "epsilon", "dilation_rate", "max_value", "negative_slope", "threshold", "alpha",
 )  # fmt: skip
 
 

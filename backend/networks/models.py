@@ -6,6 +6,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+# The per-layer weight files the API serves (see worker.kernels.export_weights).
+WEIGHT_PARTS = ("kernel", "bias", "gamma", "beta", "moving_mean", "moving_variance")
+
 
 class NetworkSource(models.TextChoices):
     ZOO = "zoo"

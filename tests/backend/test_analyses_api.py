@@ -284,3 +284,21 @@ def test_openapi_schema_lists_endpoints(api):
     text = response.content.decode()
     for path in ["/api/analyses/", "/api/jobs/{id}/", "/api/images/", "/api/networks/{id}/"]:
         assert path in text
+
+
+def test_every_stored_weight_of_a_layer_has_a_url(api, zoo):
+    """Batch normalisation's four numbers are served like kernels, for the detail views."""
+    detail = api.get(f"/api/networks/{zoo['deep-bn'].pk}/").json()
+    layers = {layer["name"]: layer for layer in detail["layers"]}
+    bn = layers["bn_1_1"]["weight_urls"]
+    assert set(bn) == {"gamma", "beta", "moving_mean", "moving_variance"}
+    variance = np.load(io.BytesIO(payload_bytes(api.get(bn["moving_variance"]))))
+    assert variance.shape == (24,) and (variance > 0).all()
+    assert set(layers["conv_1_1"]["weight_urls"]) == {"kernel"}  # no bias: batch norm follows
+    assert set(layers["output"]["weight_urls"]) == {"kernel", "bias"}
+    assert layers["relu_1_1"]["weight_urls"] == {}
+    assert layers["relu_1_1"]["config"] == {
+        "max_value": None,
+        "negative_slope": 0.0,
+        "threshold": 0.0,
+    }

@@ -1,7 +1,7 @@
 from django.urls import reverse
 from rest_framework import serializers
 
-from backend.networks.models import Network
+from backend.networks.models import WEIGHT_PARTS, Network
 
 
 class NetworkSerializer(serializers.ModelSerializer):
@@ -43,6 +43,11 @@ class LayerSerializer(serializers.Serializer):
     config = serializers.DictField()
     kernel_url = serializers.CharField(allow_null=True)
     bias_url = serializers.CharField(allow_null=True)
+    weight_urls = serializers.DictField(
+        child=serializers.CharField(),
+        help_text="Every stored weight of the layer by name (kernel, bias, gamma, beta, "
+        "moving_mean, moving_variance) → its .npy URL.",
+    )
 
 
 class NetworkDetailSerializer(NetworkSerializer):
@@ -78,6 +83,7 @@ class NetworkDetailSerializer(NetworkSerializer):
                     "config": layer.get("config", {}),
                     "kernel_url": url("kernel"),
                     "bias_url": url("bias"),
+                    "weight_urls": {part: url(part) for part in WEIGHT_PARTS if weights.get(part)},
                 }
             )
         return LayerSerializer(layers, many=True).data

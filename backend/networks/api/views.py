@@ -6,9 +6,7 @@ from rest_framework.decorators import action
 
 from backend.core.files import private_file_response
 from backend.networks.api.serializers import NetworkDetailSerializer, NetworkSerializer
-from backend.networks.models import Network
-
-WEIGHT_PARTS = ("kernel", "bias", "gamma", "beta", "moving_mean", "moving_variance")
+from backend.networks.models import WEIGHT_PARTS, Network
 
 
 class NetworkViewSet(viewsets.ReadOnlyModelViewSet):
