@@ -38,10 +38,12 @@ def _open_playground(page, live_server) -> None:
 
 def test_playground_sliders_hover_and_edit(page, live_server, user, screenshot):
     _open_playground(page, live_server)
-    # The navbar's "Learn" link leads here and is marked as the current page.
+    # The navbar's "Learn" link leads to the Learn page, which links here; Learn stays marked.
     page.get_by_test_id("nav-explain").click()
     page.wait_for_url("**/explain**")
     page.get_by_test_id("nav-learn").click()
+    page.wait_for_url("**/learn")
+    page.get_by_test_id("learn-playground-link").click()
     page.wait_for_url("**/learn/playground")
     assert "active" in page.get_by_test_id("nav-learn").get_attribute("class")
     assert page.title().startswith("Convolution playground")
@@ -119,7 +121,7 @@ def test_playground_on_a_phone(page, live_server, user, screenshot):
     page.get_by_test_id("padding-slider").fill("2")
     page.get_by_test_id("size-slider").fill("9")
     page.locator("[data-testid=output-cell][data-r='2'][data-c='3']").click()
-    # Nothing wider than the phone: the grids shrink, the navbar scrolls its links.
+    # Nothing wider than the phone: the grids shrink, the navbar wraps its links.
     width = page.evaluate("() => document.documentElement.scrollWidth")
     assert width <= 390
     assert page.get_by_test_id("nav-learn").is_visible()

@@ -23,6 +23,12 @@ const routes = [
     meta: { title: 'Evaluate', requiresAuth: true },
   },
   {
+    path: '/learn',
+    name: 'learn',
+    component: () => import('@/modules/learn/LearnView.vue'),
+    meta: { title: 'Learn', requiresAuth: true },
+  },
+  {
     path: '/learn/playground',
     name: 'playground',
     component: () => import('@/modules/learn/PlaygroundView.vue'),

@@ -63,10 +63,27 @@ const EXPLANATIONS = [
   [/resiz/i, 'Resizing', 'This layer resizes the image to the size the rest of the network expects.', 'Part of the preprocessing built into the model.'],
 ]
 
+/**
+ * A short "try this" for a class or a curious reader, by layer type (first match wins), about
+ * what to do on the page to see the idea of the layer for themselves.
+ */
+const TRY_THIS = [
+  [/^input/i, 'Draw a single stroke on the Draw tab and compare "your image" with what the network sees: it is shrunk to the network\'s size.'],
+  [/conv/i, 'Draw only a vertical stroke and see which filters light up; then click a map and "Show the arithmetic" to follow one value.'],
+  [/relu|^activation|elu|gelu|sigmoid|tanh|swish/i, 'Compare these maps with the layer before: every red (negative) area has turned white. Point at a 0 in "Show the arithmetic" to see what it was.'],
+  [/global/i, 'Point at the tallest bar with "Show the arithmetic": it is the average of one whole map of the layer before.'],
+  [/pool/i, 'Point at a cell with "Show the arithmetic" and watch the window on the layer before: only its strongest value survives.'],
+  [/batch.?norm/i, 'Open "Show the arithmetic" and compare two channels: each has its own four numbers, so the same input can come out very differently.'],
+  [/flatten/i, 'Point at value 0, 1, 2 … in "Show the arithmetic": the channel changes first, then the column, then the row.'],
+  [/dense|linear/i, 'Point at the winning class and then a losing one with "Show the arithmetic": which inputs push for each?'],
+  [/softmax/i, 'Notice how a score only a few points above the others takes almost all of the probability.'],
+]
+const TRY_FALLBACK = 'Switch the colour scale to "per map" to see faint channels, or to "whole network" to compare this layer\'s strength with the others.'
+
 const FALLBACK = ['Layer', 'This layer transforms the values of the layer before.', 'ConvScope has no specific explanation for this layer type yet; its maps below show what it produces from your image.']
 
 /**
- * A plain-language explanation of a layer: {title, short, more, facts}.
+ * A plain-language explanation of a layer: {title, short, more, facts, tryThis}.
  * `facts` are this layer's own numbers in words ("24 filters of 3×3", "followed by ReLU").
  * @param {{type: string, config?: object, params?: number, output_shape?: number[]}} layer
  */
@@ -88,7 +105,8 @@ export function explainLayer(layer) {
     facts.push(`then ${c.activation === 'softmax' ? 'softmax (scores → probabilities)' : c.activation === 'relu' ? 'ReLU (negatives → 0)' : c.activation}`)
   }
   if (layer?.params !== undefined && layer?.params !== null) facts.push(`${Number(layer.params).toLocaleString('en-US')} learned numbers`)
-  return { title, short, more, facts }
+  const tryThis = (TRY_THIS.find(([re]) => re.test(type)) || [null, TRY_FALLBACK])[1]
+  return { title, short, more, facts, tryThis }
 }
 
 /** One plain sentence about what a layer type does. */

@@ -9,6 +9,12 @@ describe('plain-language explanations', () => {
     expect(e.short.length).toBeGreaterThan(20)
     expect(e.more.length).toBeGreaterThan(e.short.length / 2)
   })
+  it('each teaching layer type has its own "try this"', () => {
+    const tries = ['InputLayer', 'Conv2D', 'ReLU', 'MaxPooling2D', 'GlobalAveragePooling2D', 'BatchNormalization', 'Flatten', 'Dense'].map((type) => explainLayer({ type }).tryThis)
+    expect(new Set(tries).size).toBe(tries.length)
+    expect(explainLayer({ type: 'Conv2D' }).tryThis).toMatch(/vertical stroke/)
+    expect(explainLayer({ type: 'Frobnicate' }).tryThis).toMatch(/colour scale/)
+  })
   it('an unknown type still gets an explanation', () => {
     expect(explainLayer({ type: 'Frobnicate' }).short).toMatch(/transforms/)
   })
