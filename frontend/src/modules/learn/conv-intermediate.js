@@ -7,11 +7,8 @@
  * kh×kw×C_in×C_out (Keras layout). Padding follows TensorFlow: 'same' puts the odd padding cell
  * after (bottom / right), and sizes it with the dilated kernel's span.
  */
-import { outputSize, samePadding } from './conv-math'
-
-/** Flat index of (row, col, channel) in an H×W×C array. */
-const hwcIndex = ([, w, c], row, col, ch) => (row * w + col) * c + ch
-const pair = (v, fallback) => (Array.isArray(v) ? v : v === null || v === undefined ? fallback : [v, v])
+import { outputSize } from './conv-math'
+import { hwcIndex, layerPadding, pair } from './layer-math'
 
 /**
  * The sliding geometry of a Conv2D layer over an input of `inShape` ([H, W, …]):
@@ -25,12 +22,7 @@ export function convGeometry(inShape, [kh, kw], config = {}) {
   const padding = config.padding || 'valid'
   // a dilated kernel covers (k − 1)·d + 1 cells, with holes between its taps
   const span = [(kh - 1) * dilation[0] + 1, (kw - 1) * dilation[1] + 1]
-  let pad = { top: 0, bottom: 0, left: 0, right: 0 }
-  if (padding === 'same') {
-    const v = samePadding(h, span[0], strides[0])
-    const u = samePadding(w, span[1], strides[1])
-    pad = { top: v.before, bottom: v.after, left: u.before, right: u.after }
-  }
+  const pad = layerPadding({ inShape, kernel: [kh, kw], strides, dilation, padding })
   return {
     kh, kw, strides, dilation, span, pad, padding,
     outH: outputSize(h, span[0], strides[0], padding === 'same' ? 'same' : 'valid'),

@@ -7,7 +7,7 @@
  * channels-last, so flat index i = (row·W + col)·C + channel: the channel changes fastest.
  * A dense kernel is n_in×units: w_ij = kernel.data[i·units + j].
  */
-import { activationFn } from './layer-math'
+import { activationFn, denseScores } from './layer-math'
 
 /** A Flatten input shape as [H, W, C]: a 2-D block [L, C] is one row, a vector one row of 1 channel. */
 export function blockShape(shape) {
@@ -17,22 +17,7 @@ export function blockShape(shape) {
   throw new Error(`cannot lay out a ${shape.length}-D block`)
 }
 
-/** Every unit's score z_j = Σ_i x_i · w_ij + b_j, in float64 (bias null: no bias). */
-export function denseScores(x, kernel, bias = null) {
-  const n = x.length
-  const [nin, units] = kernel.shape
-  if (nin !== n) throw new Error(`the dense layer expects ${nin} inputs, the Flatten gives ${n}`)
-  const zs = new Float64Array(units)
-  for (let j = 0; j < units; j++) zs[j] = bias ? bias.data[j] : 0
-  const w = kernel.data
-  for (let i = 0; i < n; i++) {
-    const xi = x[i]
-    if (xi === 0) continue
-    const row = i * units
-    for (let j = 0; j < units; j++) zs[j] += xi * w[row + j]
-  }
-  return zs
-}
+export { denseScores } // one implementation, in layer-math.js
 
 /** Index of the largest value (the first one on ties); −1 for an empty list. */
 export function argmax(values) {

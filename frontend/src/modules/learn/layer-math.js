@@ -58,7 +58,8 @@ export function reluLayer(x, { max_value: maxValue = null, negative_slope: slope
   return { text: `ReLU: ${parts.join(', ')}`, value }
 }
 
-const pair = (v, fallback) => (Array.isArray(v) ? v : v === null || v === undefined ? fallback : [v, v])
+/** A Keras size option as [rows, cols]: a list stays, a number n is [n, n], null is `fallback`. */
+export const pair = (v, fallback) => (Array.isArray(v) ? v : v === null || v === undefined ? fallback : [v, v])
 
 /** Flat index of (row, col, channel) in an H×W×C array. */
 export function hwcIndex([, w, c], row, col, ch) {
@@ -200,12 +201,7 @@ export function explainDense({ input, kernel, bias = null, config = {}, index, t
   const n = input.data.length
   const [nin, units] = kernel.shape
   if (nin !== n) throw new Error(`kernel expects ${nin} inputs, the layer has ${n}`)
-  const zs = new Float64Array(units)
-  for (let j = 0; j < units; j++) {
-    let s = bias ? bias.data[j] : 0
-    for (let i = 0; i < n; i++) s += input.data[i] * kernel.data[i * units + j]
-    zs[j] = s
-  }
+  const zs = denseScores(input.data, kernel, bias)
   const terms = []
   let total = 0
   for (let i = 0; i < n; i++) {
@@ -225,6 +221,23 @@ export function explainDense({ input, kernel, bias = null, config = {}, index, t
   }
   const act = applyActivation(config.activation, z)
   return { ...base, activation: act, value: act.value }
+}
+
+/** Every unit's score z_j = Σ_i x_i · w_ij + b_j, in float64 (bias null: no bias). */
+export function denseScores(x, kernel, bias = null) {
+  const n = x.length
+  const [nin, units] = kernel.shape
+  if (nin !== n) throw new Error(`the dense layer expects ${nin} inputs, it was given ${n}`)
+  const zs = new Float64Array(units)
+  for (let j = 0; j < units; j++) zs[j] = bias ? bias.data[j] : 0
+  const w = kernel.data
+  for (let i = 0; i < n; i++) {
+    const xi = x[i]
+    if (xi === 0) continue // after ReLU most inputs are 0
+    const row = i * units
+    for (let j = 0; j < units; j++) zs[j] += xi * w[row + j]
+  }
+  return zs
 }
 
 /**
