@@ -151,6 +151,8 @@ def _to_array(img: Image.Image) -> np.ndarray:
 def decode_image(data: bytes) -> DecodedImage:
     """Decode untrusted image bytes into uint8 pixels, refusing anything unsafe.
 
+    DICOM files (the "DICM" magic) go to worker.dicom; everything else to Pillow.
+
     Only allow-listed formats are tried; dimensions are checked from the header before
     pixel data is decoded; truncated files raise. EXIF orientation is applied, then all
     metadata is dropped (only pixels are returned). Animated files give their first frame.
@@ -164,6 +166,10 @@ def decode_image(data: bytes) -> DecodedImage:
         raise ImageRejected(
             f"The file is {len(data) / 1048576:.1f} MB; the limit is {MAX_BYTES // 1048576} MB."
         )
+    from worker.dicom import decode_dicom, looks_like_dicom  # imported late: it imports us
+
+    if looks_like_dicom(data):
+        return decode_dicom(data)
     with warnings.catch_warnings():
         # Pillow's bomb warning becomes an error so it can never be ignored.
         warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -178,11 +184,11 @@ def decode_image(data: bytes) -> DecodedImage:
             if refused:
                 raise ImageRejected(
                     f"{refused} files are not supported; please upload PNG, JPEG, WebP, "
-                    "BMP, TIFF or GIF."
+                    "BMP, TIFF, GIF or DICOM."
                 ) from None
             raise ImageRejected(
                 "The file is not an image in a supported format "
-                "(PNG, JPEG, WebP, BMP, TIFF or GIF)."
+                "(PNG, JPEG, WebP, BMP, TIFF, GIF or DICOM)."
             ) from None
         except Exception:  # any parser failure on untrusted input is a refusal
             raise ImageRejected("The image file is damaged and could not be read.") from None

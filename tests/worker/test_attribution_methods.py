@@ -199,8 +199,10 @@ def _completeness_error(model, x, target, kind, steps):
     scores = model.logits(np.stack([x, base]).astype(np.float32))[:, target].astype(np.float64)
     delta = scores[0] - scores[1]
     error = abs(float(result.map.astype(np.float64).sum()) - delta) / abs(delta)
-    # The reported check agrees with this independent one.
-    assert result.info["completeness_error"] == pytest.approx(error, rel=0.05, abs=1e-4)
+    # The reported check agrees with this independent one. The method's logits come from its
+    # batched pass along the path, these from a batch of two: float32 kernels differ by ~1e-6
+    # between batch shapes, which is a few 1e-4 of a small score difference.
+    assert result.info["completeness_error"] == pytest.approx(error, rel=0.05, abs=5e-4)
     return error
 
 

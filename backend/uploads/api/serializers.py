@@ -31,4 +31,6 @@ class UploadedImageSerializer(serializers.ModelSerializer):
 
 
 class ImageUploadSerializer(serializers.Serializer):
-    file = serializers.FileField(help_text="PNG, JPEG, WebP, BMP, TIFF or GIF, at most 20 MB.")
+    file = serializers.FileField(
+        help_text="PNG, JPEG, WebP, BMP, TIFF, GIF or DICOM, at most 20 MB."
+    )
