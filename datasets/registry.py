@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 from datasets.base import Dataset
 from datasets.digits import Digits
 from datasets.fashion_mnist import FashionMNIST
@@ -15,10 +18,55 @@ def list_datasets() -> list[Dataset]:
     return list(_DATASETS.values())
 
 
-def get_dataset(name: str) -> Dataset:
-    """The dataset called ``name``; ``KeyError`` if there is none."""
+# Registered (stored) datasets live in <root>/<name>/ (see datasets.stored); the web
+# application tells this package where that root is (set_stored_root), so the package
+# itself stays free of Django.
+_STORED_ROOT: Path | None = None
+_STORED: dict[str, Dataset] = {}
+_SAFE_NAME = re.compile(r"^[-a-zA-Z0-9_]+$")
+
+
+def set_stored_root(root: str | Path | None) -> None:
+    """Where registered datasets are stored (None: nowhere, only the built-in ones)."""
+    global _STORED_ROOT
+    _STORED_ROOT = Path(root) if root is not None else None
+    _STORED.clear()
+
+
+def stored_root() -> Path | None:
+    return _STORED_ROOT
+
+
+def forget_stored(name: str) -> None:
+    """Drop a stored dataset's cached arrays (after it was deleted or replaced)."""
+    _STORED.pop(name, None)
+
+
+def _stored_dataset(name: str) -> Dataset | None:
+    from datasets.stored import MANIFEST_FILE, StoredDataset
+
+    if _STORED_ROOT is None or not _SAFE_NAME.match(name):
+        return None
+    manifest = _STORED_ROOT / name / MANIFEST_FILE
     try:
+        version = manifest.stat().st_mtime_ns
+    except OSError:
+        _STORED.pop(name, None)
+        return None
+    cached = _STORED.get(name)
+    if cached is not None and cached._cache_key()[1] == version:
+        return cached
+    dataset = StoredDataset(manifest.parent)
+    _STORED[name] = dataset
+    return dataset
+
+
+def get_dataset(name: str) -> Dataset:
+    """The dataset called ``name`` (built-in, else stored); ``KeyError`` if there is none."""
+    if name in _DATASETS:
         return _DATASETS[name]
-    except KeyError:
-        known = ", ".join(sorted(_DATASETS))
-        raise KeyError(f"unknown dataset {name!r}; known datasets: {known}") from None
+    stored = _stored_dataset(name)
+    if stored is not None:
+        return stored
+    known = ", ".join(sorted(_DATASETS))
+    raise KeyError(f"unknown dataset {name!r}; known datasets: {known}")

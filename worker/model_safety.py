@@ -150,8 +150,10 @@ class _ConfigWalker:
         name = cfg.get("name") if isinstance(cfg, dict) else None
         label = f"layer {name!r} ({class_name})" if isinstance(name, str) else class_name
         if class_name in _CODE_CLASSES:
+            which = f" ({name!r})" if isinstance(name, str) else ""
             raise ModelRejected(
-                f"{label} runs arbitrary code ({class_name} layers are not allowed)."
+                f"The model contains a {class_name} layer{which}, which can run arbitrary "
+                "code; ConvScope refuses it."
             )
         if not _is_keras_module(module):
             raise ModelRejected(

@@ -1,9 +1,18 @@
 """Every API resource, registered in one place."""
 
-from django.urls import path
+from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from backend.accounts.api.views import LoginView, LogoutView, MeView
+from backend.accounts.api.views import (
+    AccountViewSet,
+    LoginView,
+    LogoutView,
+    MeView,
+    PasswordChangeView,
+    PasswordResetConfirmView,
+    PasswordResetView,
+    SignupView,
+)
 from backend.analyses.api.views import AnalysisViewSet
 from backend.datasets.api.views import DatasetViewSet
 from backend.evaluations.api.views import (
@@ -18,6 +27,7 @@ from backend.explanations.api.views import (
 )
 from backend.jobs.api.views import JobViewSet
 from backend.networks.api.views import NetworkViewSet
+from backend.sharing.api.views import LessonViewSet, ShareLinkViewSet
 from backend.uploads.api.views import ImageViewSet
 
 router = DefaultRouter()
@@ -32,11 +42,24 @@ router.register("evaluations", EvaluationViewSet, basename="evaluation")
 router.register("embeddings", EmbeddingViewSet, basename="embedding")
 router.register("top-activations", TopActivationsViewSet, basename="top-activation")
 router.register("jobs", JobViewSet, basename="job")
+router.register("lessons", LessonViewSet, basename="lesson")
+router.register("share-links", ShareLinkViewSet, basename="share-link")
+router.register("auth/users", AccountViewSet, basename="auth-user")
 
 urlpatterns = [
     path("auth/me/", MeView.as_view(), name="auth-me"),
     path("auth/login/", LoginView.as_view(), name="auth-login"),
     path("auth/logout/", LogoutView.as_view(), name="auth-logout"),
+    path("auth/signup/", SignupView.as_view(), name="auth-signup"),
+    path("auth/password/change/", PasswordChangeView.as_view(), name="auth-password-change"),
+    path("auth/password/reset/", PasswordResetView.as_view(), name="auth-password-reset"),
+    path(
+        "auth/password/reset/confirm/",
+        PasswordResetConfirmView.as_view(),
+        name="auth-password-reset-confirm",
+    ),
     path("attribution-methods/", AttributionMethodsView.as_view(), name="attribution-methods"),
+    # Public and read-only: what one share link shows (backend/sharing/api/urls.py).
+    path("shared/", include("backend.sharing.api.urls")),
     *router.urls,
 ]

@@ -22,6 +22,8 @@ class JobKind(models.TextChoices):
     EVALUATION = "evaluation"
     EMBEDDING = "embedding"
     TOP_ACTIVATIONS = "top-activations"
+    NETWORK_REGISTRATION = "network-registration"
+    DATASET_REGISTRATION = "dataset-registration"
 
 
 class Job(models.Model):
@@ -34,6 +36,9 @@ class Job(models.Model):
     )
     progress = models.FloatField(default=0.0)
     message = models.TextField(blank=True, default="")
+    # Structured outcome for jobs that report more than a message (registrations: the list of
+    # checks with their status, the files that could not be read, what was registered).
+    result = models.JSONField(default=dict, blank=True)
     # How often a worker took this job; a job that keeps killing its worker is stopped by it.
     deliveries = models.PositiveIntegerField(default=0)
     worker = models.CharField(max_length=255, blank=True, default="")

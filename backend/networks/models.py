@@ -17,7 +17,9 @@ class NetworkSource(models.TextChoices):
 
 class NetworkQuerySet(models.QuerySet):
     def visible_to(self, user) -> "NetworkQuerySet":
-        if user.is_staff:
+        from backend.accounts.roles import is_admin
+
+        if is_admin(user):
             return self
         return self.filter(Q(public=True) | Q(owner=user))
 
@@ -79,3 +81,28 @@ class Network(models.Model):
     def weights_dir(self) -> Path:
         """Exported kernels and biases (.npy), written at registration."""
         return Path(settings.MEDIA_ROOT) / "networks" / f"{self.name}-v{self.version}" / "weights"
+
+
+class NetworkRegistration(models.Model):
+    """A request to register an uploaded model file; its job runs the checks."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="network_registrations"
+    )
+    job = models.OneToOneField(
+        "jobs.Job", on_delete=models.CASCADE, related_name="network_registration"
+    )
+    name = models.SlugField(max_length=100)
+    # Everything the form sent but the file: labels, input size, preprocessing, dataset, public.
+    params = models.JSONField(default=dict)
+    staged_file = models.CharField(max_length=400, blank=True, default="")  # relative to MEDIA_ROOT
+    network = models.ForeignKey(
+        Network, null=True, blank=True, on_delete=models.SET_NULL, related_name="registrations"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"network registration {self.name} ({self.pk})"

@@ -134,13 +134,20 @@ def read_labels(path: Path) -> list[str]:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise RegistrationError(f"Could not read the labels file: {exc}") from exc
+    return parse_labels(text)
+
+
+def parse_labels(text: str) -> list[str]:
+    """Labels from the text of a JSON list or of one label per line."""
     stripped = text.strip()
     if stripped.startswith("["):
         try:
             labels = json.loads(stripped)
         except json.JSONDecodeError as exc:
             raise RegistrationError(f"The labels file is not valid JSON: {exc.msg}.") from exc
-        if not all(isinstance(label, str | int) for label in labels):
+        if not isinstance(labels, list) or not all(
+            isinstance(label, str | int) for label in labels
+        ):
             raise RegistrationError("The labels JSON must be a list of names.")
         labels = [str(label) for label in labels]
     else:
@@ -152,31 +159,91 @@ def read_labels(path: Path) -> list[str]:
     return labels
 
 
-def register_uploaded_network(request: RegistrationRequest) -> Network:
+# The checks a registration runs, in order (names are part of the API: Job.result["checks"]).
+NETWORK_CHECKS = (
+    ("file", "File type and size"),
+    ("archive", "Archive and configuration are safe"),
+    ("load", "Loads in a sandbox (safe mode, time and memory limits)"),
+    ("image", "Is an image classifier"),
+    ("forward", "Runs on a test image"),
+    ("labels", "Labels match the outputs"),
+    ("preprocessing", "Input size and preprocessing"),
+    ("store", "Weights exported and stored"),
+)
+_FORWARD_MARKERS = ("failed on a test image", "output on one image", "non-finite")
+_IMAGE_MARKERS = ("image input", "model's input", "exactly one output", "model's output")
+
+
+def _no_report(name: str, status: str, detail: str = "") -> None:
+    """The default progress callback: report nothing (the command-line tool)."""
+
+
+def _failed(report, check: str, message: str) -> RegistrationError:
+    report(check, "failed", message)
+    error = RegistrationError(message)
+    error.check = check
+    return error
+
+
+def _sandbox_check(rejection: ModelRejected) -> str:
+    """Which check a refusal from the sandboxed load-and-run belongs to."""
+    text = str(rejection)
+    if any(marker in text for marker in _FORWARD_MARKERS):
+        return "forward"
+    if any(marker in text for marker in _IMAGE_MARKERS):
+        return "image"
+    return "load"
+
+
+def check_request(request: RegistrationRequest) -> Dataset | None:
+    """The cheap checks on a request (name, dataset); the dataset row, if one is named."""
+    if not Network._meta.get_field("name").validators[0].regex.match(request.name):  # slug
+        raise RegistrationError("A network name may use only letters, digits, '-' and '_'.")
+    if Network.objects.filter(name=request.name, source=NetworkSource.ZOO).exists():
+        raise RegistrationError(f"'{request.name}' is the name of a zoo network; choose another.")
+    latest = Network.objects.filter(name=request.name).order_by("-version").first()
+    if (
+        latest is not None
+        and request.owner is not None
+        and latest.owner_id not in (None, getattr(request.owner, "pk", None))
+    ):
+        raise RegistrationError(f"The name '{request.name}' is taken by another user.")
+    if not request.dataset:
+        return None
+    dataset = Dataset.objects.filter(name=request.dataset).first()
+    if dataset is None:
+        raise RegistrationError(f"There is no dataset called '{request.dataset}'.")
+    return dataset
+
+
+def register_uploaded_network(request: RegistrationRequest, report=None) -> Network:
     """Check, load (in a sandboxed process), validate and store a user's Keras classifier.
+
+    ``report(check, status, detail)`` is told as each of NETWORK_CHECKS starts ("running")
+    and ends ("passed" / "failed"), in plain words; a refusal raises RegistrationError whose
+    ``check`` names the failed check (None for a bad request, e.g. a taken name).
 
     Nothing is left behind on refusal: the file is staged in a private folder that is removed
     unless the database row is committed.
     """
     from worker.model_loading import validate_model_file
+    from worker.model_safety import check_model_file
 
+    report = report or _no_report
     source = Path(request.file)
-    if source.suffix.lower() not in ALLOWED_SUFFIXES:
-        raise RegistrationError("Only Keras model files (.keras, or legacy .h5) can be registered.")
-    if not source.is_file():
-        raise RegistrationError(f"There is no file at {source}.")
-    if source.stat().st_size > MAX_MODEL_BYTES:
-        raise RegistrationError("The model file is larger than 200 MB.")
-    if not Network._meta.get_field("name").validators[0].regex.match(request.name):  # slug
-        raise RegistrationError("A network name may use only letters, digits, '-' and '_'.")
-    if Network.objects.filter(name=request.name, source=NetworkSource.ZOO).exists():
-        raise RegistrationError(f"'{request.name}' is the name of a zoo network; choose another.")
+    dataset = check_request(request)
 
-    dataset = None
-    if request.dataset:
-        dataset = Dataset.objects.filter(name=request.dataset).first()
-        if dataset is None:
-            raise RegistrationError(f"There is no dataset called '{request.dataset}'.")
+    report("file", "running", "Checking the file type and size…")
+    if source.suffix.lower() not in ALLOWED_SUFFIXES:
+        raise _failed(
+            report, "file", "Only Keras model files (.keras, or legacy .h5) can be registered."
+        )
+    if not source.is_file():
+        raise _failed(report, "file", f"There is no file at {source}.")
+    size = source.stat().st_size
+    if size > MAX_MODEL_BYTES:
+        raise _failed(report, "file", "The model file is larger than 200 MB.")
+    report("file", "passed", f"A {source.suffix.lower()} file of {_megabytes(size)}.")
 
     media = Path(settings.MEDIA_ROOT)
     staging = media / "networks" / f".staging-{uuid.uuid4().hex}"
@@ -185,29 +252,82 @@ def register_uploaded_network(request: RegistrationRequest) -> Network:
     try:
         staged = staging / f"model{source.suffix.lower()}"
         shutil.copyfile(source, staged)
+
+        report("archive", "running", "Reading the archive and the model configuration…")
+        try:
+            check_model_file(staged)  # before Keras ever reads the file
+        except ModelRejected as exc:
+            raise _failed(report, "archive", str(exc)) from exc
+        report(
+            "archive",
+            "passed",
+            "Only built-in Keras layers; no Lambda layers, custom code or unsafe archive entries.",
+        )
+
+        report("load", "running", "Loading the model with Keras in a separate, limited process…")
         try:
             summary = validate_model_file(staged)
         except ModelRejected as exc:
-            raise RegistrationError(str(exc)) from exc
+            check = _sandbox_check(exc)
+            for earlier in ("load", "image", "forward"):
+                if earlier == check:
+                    break
+                report(earlier, "passed", "")
+            raise _failed(report, check, str(exc)) from exc
 
         height, width, channels = summary["input_shape"]
+        report("load", "passed", "Keras loaded it in safe mode, within the time and memory limits.")
+        report(
+            "image",
+            "passed",
+            f"One {height}×{width}×{channels} image in, {summary['num_classes']} class scores out.",
+        )
+        report(
+            "forward",
+            "passed",
+            f"A blank test image gave {summary['num_classes']} finite scores.",
+        )
+
+        report("labels", "running", "Comparing the labels with the model's outputs…")
+        if summary["num_classes"] != len(request.labels):
+            raise _failed(
+                report,
+                "labels",
+                f"The model has {summary['num_classes']} outputs but the labels file names "
+                f"{len(request.labels)} classes.",
+            )
+        if dataset is not None:
+            classes = list(dataset.manifest.get("classes", []))
+            if classes and len(classes) != summary["num_classes"]:
+                raise _failed(
+                    report,
+                    "labels",
+                    f"The model has {summary['num_classes']} outputs but the dataset "
+                    f"'{dataset.name}' has {len(classes)} classes.",
+                )
+        report(
+            "labels", "passed", f"{len(request.labels)} labels for {len(request.labels)} outputs."
+        )
+
+        report("preprocessing", "running", "Checking the input size and preprocessing…")
         if request.input_size and tuple(request.input_size) != (height, width):
-            raise RegistrationError(
+            raise _failed(
+                report,
+                "preprocessing",
                 f"The model expects {height}×{width} images, not "
-                f"{request.input_size[0]}×{request.input_size[1]}."
+                f"{request.input_size[0]}×{request.input_size[1]}.",
             )
         if request.channels and request.channels != channels:
-            raise RegistrationError(
-                f"The model expects {channels} channel(s), not {request.channels}."
+            raise _failed(
+                report,
+                "preprocessing",
+                f"The model expects {channels} channel(s), not {request.channels}.",
             )
         if channels not in (1, 3):
-            raise RegistrationError(
-                f"Only greyscale or RGB models are supported (this one has {channels})."
-            )
-        if summary["num_classes"] != len(request.labels):
-            raise RegistrationError(
-                f"The model has {summary['num_classes']} outputs but the labels file names "
-                f"{len(request.labels)} classes."
+            raise _failed(
+                report,
+                "preprocessing",
+                f"Only greyscale or RGB models are supported (this one has {channels}).",
             )
         try:
             spec = InputSpec(
@@ -220,20 +340,18 @@ def register_uploaded_network(request: RegistrationRequest) -> Network:
                 resize=request.resize,
             )
         except ValueError as exc:
-            raise RegistrationError(f"Invalid preprocessing: {exc}") from exc
+            raise _failed(report, "preprocessing", f"Invalid preprocessing: {exc}") from exc
+        report(
+            "preprocessing",
+            "passed",
+            f"Images are resized to {height}×{width} ({request.resize}), scaled by "
+            f"{request.scale:g}, then normalised.",
+        )
 
+        report("store", "running", "Exporting the weights…")
         with transaction.atomic():
+            check_request(request)  # again: another registration may have taken the name
             latest = Network.objects.filter(name=request.name).order_by("-version").first()
-            if (
-                latest is not None
-                and request.owner is not None
-                and latest.owner_id
-                not in (
-                    None,
-                    getattr(request.owner, "pk", None),
-                )
-            ):
-                raise RegistrationError(f"The name '{request.name}' is taken by another user.")
             network = Network(
                 name=request.name,
                 version=(latest.version + 1) if latest else 1,
@@ -257,9 +375,180 @@ def register_uploaded_network(request: RegistrationRequest) -> Network:
             exported = _export_weights(network.model_path, network.weights_dir)
             network.layers = _attach_weight_files(summary["layers"], exported)
             network.save()
+        report(
+            "store",
+            "passed",
+            f"{len(network.layers)} layers and {network.params:,} parameters stored.",
+        )
         return network
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         if final_dir is not None:
             shutil.rmtree(final_dir, ignore_errors=True)
         raise
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1048576:.1f} MB" if size >= 104858 else f"{max(1, round(size / 1024))} KB"
+
+
+def network_directories(network: Network) -> list[Path]:
+    """Every folder under MEDIA_ROOT that belongs to this network version (files and results)."""
+    media = Path(settings.MEDIA_ROOT)
+    folder = f"{network.name}-v{network.version}"
+    return [
+        media / "networks" / folder,
+        media / "results" / folder,
+        media / "explanations" / folder,
+        media / "dataset-views" / folder,
+    ]
+
+
+def delete_network(network: Network) -> None:
+    """Remove an uploaded network: its row (results cascade) and its files."""
+    if network.is_zoo:
+        raise RegistrationError("Zoo networks cannot be deleted.")
+    directories = network_directories(network)
+    network.delete()
+    for directory in directories:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+# --- Registration through the web: a staged upload and a job -------------------------------
+
+
+def staging_root() -> Path:
+    """Private folder for uploads waiting for their registration job (never served)."""
+    return Path(settings.MEDIA_ROOT) / "staging" / "networks"
+
+
+def max_upload_bytes() -> int:
+    return int(getattr(settings, "CONVSCOPE_MAX_MODEL_UPLOAD_BYTES", MAX_MODEL_BYTES))
+
+
+def stage_upload(upload, suffix: str) -> Path:
+    """Write an uploaded file to a fresh private staging folder; its path."""
+    folder = staging_root() / uuid.uuid4().hex
+    folder.mkdir(parents=True)
+    target = folder / f"model{suffix}"
+    try:
+        with target.open("wb") as handle:
+            for chunk in upload.chunks():
+                handle.write(chunk)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return target
+
+
+def discard_staged(relative: str) -> None:
+    """Remove a staged upload's folder (only ever a folder directly in the staging root)."""
+    if not relative:
+        return
+    folder = (Path(settings.MEDIA_ROOT) / relative).resolve().parent
+    if folder.parent == staging_root().resolve():
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def create_registration(owner, upload, params: dict):
+    """Stage the upload, record the request and queue its job; the NetworkRegistration."""
+    from backend.jobs import services as jobs
+    from backend.jobs.checks import initial_checks
+    from backend.jobs.models import JobKind
+    from backend.networks.models import NetworkRegistration
+
+    suffix = Path(upload.name or "").suffix.lower()
+    staged = stage_upload(upload, suffix)
+    relative = str(staged.relative_to(Path(settings.MEDIA_ROOT)))
+    try:
+        with transaction.atomic():
+            job = jobs.create_job(owner, JobKind.NETWORK_REGISTRATION, message="Waiting to start.")
+            job.result = {"checks": initial_checks(NETWORK_CHECKS), "name": params["name"]}
+            job.save(update_fields=["result"])
+            registration = NetworkRegistration.objects.create(
+                owner=owner, job=job, name=params["name"], params=params, staged_file=relative
+            )
+    except BaseException:
+        discard_staged(relative)
+        raise
+    from backend.networks.tasks import register_network
+
+    try:
+        jobs.enqueue(
+            job, lambda: register_network.apply_async(kwargs={"job_id": job.pk}, retry=False)
+        )
+    except BaseException:
+        discard_staged(relative)
+        raise
+    return registration
+
+
+def execute_registration_job(job_id: int) -> None:
+    """Body of the Celery task: claim, run every check, register or refuse. Never raises."""
+    import logging
+
+    from backend.jobs import services as jobs
+    from backend.jobs.checks import JobChecks
+    from backend.jobs.models import Job
+    from backend.networks.models import NetworkRegistration
+
+    logger = logging.getLogger(__name__)
+    job = jobs.claim(job_id)
+    if job is None:
+        logger.info("job %s was already taken or cancelled; skipping", job_id)
+        return
+    checks = JobChecks(job_id, NETWORK_CHECKS, job.result)
+    registration = None
+    try:
+        registration = NetworkRegistration.objects.select_related("owner").get(job_id=job_id)
+        params = registration.params
+        request = RegistrationRequest(
+            file=Path(settings.MEDIA_ROOT) / registration.staged_file,
+            name=params["name"],
+            labels=list(params["labels"]),
+            input_size=tuple(params["input_size"]) if params.get("input_size") else None,
+            channels=params.get("channels"),
+            scale=float(params.get("scale", 1 / 255)),
+            mean=tuple(params.get("mean", (0.0,))),
+            std=tuple(params.get("std", (1.0,))),
+            resize=params.get("resize", "stretch"),
+            dataset=params.get("dataset") or None,
+            public=bool(params.get("public")),
+            owner=registration.owner,
+            title=params.get("title", ""),
+        )
+        network = register_uploaded_network(request, report=checks.report)
+        NetworkRegistration.objects.filter(pk=registration.pk).update(network=network)
+        checks.result.update(
+            network_id=network.pk,
+            network=network.name,
+            version=network.version,
+            dataset=network.dataset.name if network.dataset else None,
+        )
+        Job.objects.filter(pk=job_id).update(result=checks.result)
+        if not jobs.succeed(
+            job_id, f"Registered {network.name} v{network.version}: every check passed."
+        ):
+            logger.info("registration job %s was cancelled while it ran", job_id)
+    except Exception as exc:
+        if isinstance(exc, RegistrationError):
+            reason = str(exc)
+            checks.fail(reason, getattr(exc, "check", None))
+        else:
+            logger.exception("registration job %s failed", job_id)
+            reason = _unexpected_reason(exc)
+            checks.fail(reason)
+        jobs.fail(job_id, reason)
+        Job.objects.filter(pk=job_id).update(result=checks.result)
+    finally:
+        if registration is not None:
+            discard_staged(registration.staged_file)
+            NetworkRegistration.objects.filter(pk=registration.pk).update(staged_file="")
+
+
+def _unexpected_reason(exc: Exception) -> str:
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    if isinstance(exc, SoftTimeLimitExceeded):
+        return "Checking the model took longer than the worker allows, so it was not registered."
+    return "The registration failed on the server (not because of your file); please try again."

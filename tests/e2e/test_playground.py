@@ -121,10 +121,12 @@ def test_playground_on_a_phone(page, live_server, user, screenshot):
     page.get_by_test_id("padding-slider").fill("2")
     page.get_by_test_id("size-slider").fill("9")
     page.locator("[data-testid=output-cell][data-r='2'][data-c='3']").click()
-    # Nothing wider than the phone: the grids shrink, the navbar wraps its links.
+    # Nothing wider than the phone: the grids shrink, the navbar folds its links into a menu.
     width = page.evaluate("() => document.documentElement.scrollWidth")
     assert width <= 390
+    page.get_by_test_id("nav-toggle").click()
     assert page.get_by_test_id("nav-learn").is_visible()
+    page.get_by_test_id("nav-toggle").click()
     box = page.locator("[data-testid=input-cell]").first.bounding_box()
     assert box["width"] >= 20
     screenshot("playground-phone")

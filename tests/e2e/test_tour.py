@@ -44,6 +44,9 @@ def test_tour_from_the_learn_page(log_in, page, live_server, zoo, user):
     network = default_network(zoo)
     first_conv = next(layer["name"] for layer in network.layers if layer["type"] == "Conv2D")
     log_in(page, live_server)
+    # The explorer settles its choices into the URL (router.replace) first; a click before that
+    # would be overtaken by it.
+    page.wait_for_url("**network=*")
 
     # The navbar's Learn link opens the landing page; its cards lead on.
     page.get_by_test_id("nav-learn").click()
@@ -176,7 +179,10 @@ def test_phone_navbar_and_docked_tour(log_in, browser, live_server, celery_worke
     page = context.new_page()
     try:
         log_in(page, live_server)
-        # Every page link is on the screen and can be clicked.
+        # The bar stays one line; the menu button folds out every page link, on the screen.
+        assert page.locator("nav.app-navbar").bounding_box()["height"] < 70
+        assert not page.get_by_test_id("nav-learn").is_visible()
+        page.get_by_test_id("nav-toggle").click()
         for testid in ("nav-explain", "nav-evaluate", "nav-learn"):
             link = page.get_by_test_id(testid)
             assert link.is_visible(), testid

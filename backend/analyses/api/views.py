@@ -12,6 +12,8 @@ from backend.analyses.api.serializers import AnalysisCreateSerializer, AnalysisS
 from backend.analyses.bundle import build_bundle
 from backend.analyses.models import Analysis
 from backend.core.files import npy_response, private_file_response
+from backend.core.scoping import owned
+from backend.core.throttling import JobRateThrottle
 from backend.networks.models import Network
 from backend.uploads.api.choice import image_from_choice
 
@@ -25,11 +27,12 @@ class AnalysisViewSet(
     """Run a network on an image: the prediction and every layer's activation."""
 
     serializer_class = AnalysisSerializer
+    throttle_classes = [JobRateThrottle]
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no user
             return Analysis.objects.none()
-        return Analysis.objects.filter(owner=self.request.user).select_related(
+        return owned(Analysis.objects, self.request, self.action).select_related(
             "job", "image", "network", "result"
         )
 
@@ -54,14 +57,7 @@ class AnalysisViewSet(
     )
     @action(detail=True, methods=["get"], url_path="input", url_name="input")
     def network_input(self, request, pk=None):
-        analysis = self.get_object()
-        dtype = request.query_params.get("dtype", "float32")
-        if dtype not in ("float32", "float16"):
-            return Response(
-                {"detail": "dtype must be float32 or float16."}, status=status.HTTP_400_BAD_REQUEST
-            )
-        x = self._network_input(analysis)
-        return npy_response(x.astype("<f2" if dtype == "float16" else "<f4"))
+        return network_input_response(self.get_object(), request)
 
     @extend_schema(
         operation_id="analyses_activations_bundle",
@@ -72,26 +68,7 @@ class AnalysisViewSet(
     )
     @action(detail=True, methods=["get"], url_path="activations", url_name="activations")
     def activations(self, request, pk=None):
-        analysis = self.get_object()
-        if analysis.result is None:
-            raise Http404("This analysis has no result yet.")
-        dtype = request.query_params.get("dtype", "float16")
-        if dtype not in ("float32", "float16"):
-            return Response(
-                {"detail": "dtype must be float32 or float16."}, status=status.HTTP_400_BAD_REQUEST
-            )
-        try:
-            data = build_bundle(
-                analysis.result.path,
-                analysis.result.layers,
-                dtype="<f2" if dtype == "float16" else "<f4",
-            )
-        except FileNotFoundError as exc:
-            raise Http404("The stored activations are no longer available.") from exc
-        response = HttpResponse(data, content_type="application/octet-stream")
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Cache-Control"] = "private, max-age=3600"
-        return response
+        return activations_bundle_response(self.get_object(), request)
 
     @extend_schema(
         parameters=[OpenApiParameter("dtype", str, enum=["float32", "float16"])],
@@ -105,23 +82,7 @@ class AnalysisViewSet(
         url_name="activation",
     )
     def activation(self, request, pk=None, index=None):
-        analysis = self.get_object()
-        if analysis.result is None:
-            raise Http404("This analysis has no result yet.")
-        layer = next((item for item in analysis.result.layers if item["index"] == int(index)), None)
-        if layer is None:
-            raise Http404("There is no such layer.")
-        path = analysis.result.path / layer["file"]
-        dtype = request.query_params.get("dtype", "float32")
-        if dtype == "float32":
-            return private_file_response(path, "application/octet-stream", filename=layer["file"])
-        if dtype != "float16":
-            return Response(
-                {"detail": "dtype must be float32 or float16."}, status=status.HTTP_400_BAD_REQUEST
-            )
-        if not path.is_file():
-            raise Http404("This file is no longer available.")
-        return npy_response(np.load(path, allow_pickle=False).astype("<f2"))
+        return activation_response(self.get_object(), request, int(index))
 
     @extend_schema(
         parameters=[
@@ -140,52 +101,109 @@ class AnalysisViewSet(
         url_name="intermediate",
     )
     def intermediate(self, request, pk=None, index=None):
-        from worker.conv_intermediate import channel_contributions
+        return intermediate_response(self.get_object(), request, int(index))
 
-        analysis = self.get_object()
-        if analysis.result is None:
-            raise Http404("This analysis has no result yet.")
-        layers = {layer["name"]: layer for layer in analysis.network.layers}
-        described = next((x for x in analysis.network.layers if x["index"] == int(index)), None)
-        if described is None:
-            raise Http404("There is no such layer.")
-        if described["type"] != "Conv2D":
-            raise ValidationError({"detail": "Only Conv2D layers have this view."})
-        channel = request.query_params.get("channel", "")
-        out_channels = described["output_shape"][-1]
-        if not channel.isdigit() or int(channel) >= out_channels:
-            raise ValidationError(
-                {"channel": f"Give an output channel from 0 to {out_channels - 1}."}
-            )
-        dtype = request.query_params.get("dtype", "float32")
-        if dtype not in ("float32", "float16"):
-            raise ValidationError({"dtype": "dtype must be float32 or float16."})
-        source = described["inbound"][0] if described["inbound"] else None
-        if source in layers:  # the previous layer's stored activation
-            stored = next(x for x in analysis.result.layers if x["name"] == source)
-            x = np.load(analysis.result.path / stored["file"], allow_pickle=False)
-        else:  # the first layer reads the preprocessed image
-            x = self._network_input(analysis)
-        kernel_file = (described.get("weights") or {}).get("kernel")
-        if not kernel_file:
-            raise Http404("This layer's weights are not available.")
-        kernel = np.load(analysis.network.weights_dir / kernel_file, allow_pickle=False)
-        config = described["config"]
-        parts = channel_contributions(
-            x,
-            kernel,
-            int(channel),
-            strides=tuple(config.get("strides", (1, 1))),
-            padding=config.get("padding", "valid"),
-            dilation=tuple(config.get("dilation_rate", (1, 1))),
+
+# The file-serving parts, as functions: the owner's views above and the public share views
+# (backend/sharing) both call them once they have decided the analysis may be read.
+
+
+def network_input_response(analysis, request):
+    dtype = request.query_params.get("dtype", "float32")
+    if dtype not in ("float32", "float16"):
+        return Response(
+            {"detail": "dtype must be float32 or float16."}, status=status.HTTP_400_BAD_REQUEST
         )
-        return npy_response(parts.astype("<f2" if dtype == "float16" else "<f4"))
+    x = network_input(analysis)
+    return npy_response(x.astype("<f2" if dtype == "float16" else "<f4"))
 
-    def _network_input(self, analysis) -> np.ndarray:
-        from worker.images import decode_image, preprocess
-        from worker.input_spec import InputSpec
 
-        if not analysis.image.path.is_file():
-            raise Http404("The image of this analysis is no longer available.")
-        pixels = decode_image(analysis.image.path.read_bytes()).pixels
-        return preprocess(pixels, InputSpec.from_dict(analysis.network.input_spec))
+def activations_bundle_response(analysis, request):
+    if analysis.result is None:
+        raise Http404("This analysis has no result yet.")
+    dtype = request.query_params.get("dtype", "float16")
+    if dtype not in ("float32", "float16"):
+        return Response(
+            {"detail": "dtype must be float32 or float16."}, status=status.HTTP_400_BAD_REQUEST
+        )
+    try:
+        data = build_bundle(
+            analysis.result.path,
+            analysis.result.layers,
+            dtype="<f2" if dtype == "float16" else "<f4",
+        )
+    except FileNotFoundError as exc:
+        raise Http404("The stored activations are no longer available.") from exc
+    response = HttpResponse(data, content_type="application/octet-stream")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+def activation_response(analysis, request, index: int):
+    if analysis.result is None:
+        raise Http404("This analysis has no result yet.")
+    layer = next((item for item in analysis.result.layers if item["index"] == index), None)
+    if layer is None:
+        raise Http404("There is no such layer.")
+    path = analysis.result.path / layer["file"]
+    dtype = request.query_params.get("dtype", "float32")
+    if dtype == "float32":
+        return private_file_response(path, "application/octet-stream", filename=layer["file"])
+    if dtype != "float16":
+        return Response(
+            {"detail": "dtype must be float32 or float16."}, status=status.HTTP_400_BAD_REQUEST
+        )
+    if not path.is_file():
+        raise Http404("This file is no longer available.")
+    return npy_response(np.load(path, allow_pickle=False).astype("<f2"))
+
+
+def intermediate_response(analysis, request, index: int):
+    from worker.conv_intermediate import channel_contributions
+
+    if analysis.result is None:
+        raise Http404("This analysis has no result yet.")
+    layers = {layer["name"]: layer for layer in analysis.network.layers}
+    described = next((x for x in analysis.network.layers if x["index"] == index), None)
+    if described is None:
+        raise Http404("There is no such layer.")
+    if described["type"] != "Conv2D":
+        raise ValidationError({"detail": "Only Conv2D layers have this view."})
+    channel = request.query_params.get("channel", "")
+    out_channels = described["output_shape"][-1]
+    if not channel.isdigit() or int(channel) >= out_channels:
+        raise ValidationError({"channel": f"Give an output channel from 0 to {out_channels - 1}."})
+    dtype = request.query_params.get("dtype", "float32")
+    if dtype not in ("float32", "float16"):
+        raise ValidationError({"dtype": "dtype must be float32 or float16."})
+    source = described["inbound"][0] if described["inbound"] else None
+    if source in layers:  # the previous layer's stored activation
+        stored = next(x for x in analysis.result.layers if x["name"] == source)
+        x = np.load(analysis.result.path / stored["file"], allow_pickle=False)
+    else:  # the first layer reads the preprocessed image
+        x = network_input(analysis)
+    kernel_file = (described.get("weights") or {}).get("kernel")
+    if not kernel_file:
+        raise Http404("This layer's weights are not available.")
+    kernel = np.load(analysis.network.weights_dir / kernel_file, allow_pickle=False)
+    config = described["config"]
+    parts = channel_contributions(
+        x,
+        kernel,
+        int(channel),
+        strides=tuple(config.get("strides", (1, 1))),
+        padding=config.get("padding", "valid"),
+        dilation=tuple(config.get("dilation_rate", (1, 1))),
+    )
+    return npy_response(parts.astype("<f2" if dtype == "float16" else "<f4"))
+
+
+def network_input(analysis) -> np.ndarray:
+    from worker.images import decode_image, preprocess
+    from worker.input_spec import InputSpec
+
+    if not analysis.image.path.is_file():
+        raise Http404("The image of this analysis is no longer available.")
+    pixels = decode_image(analysis.image.path.read_bytes()).pixels
+    return preprocess(pixels, InputSpec.from_dict(analysis.network.input_spec))

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "backend.analyses",
     "backend.explanations",
     "backend.evaluations",
+    "backend.sharing",
 ]
 
 MIDDLEWARE = [
@@ -59,6 +60,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "backend.core.security.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "backend.config.urls"
@@ -108,6 +110,16 @@ MEDIA_URL = "/_private-media/"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 CONVSCOPE_MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+# Registering models and datasets in the browser: upload limits (over → 413) and the limits a
+# dataset zip is checked against before anything is extracted (see worker.dataset_archive).
+CONVSCOPE_MAX_MODEL_UPLOAD_BYTES = env.int("CONVSCOPE_MAX_MODEL_UPLOAD_BYTES", default=200 * 2**20)
+CONVSCOPE_MAX_DATASET_UPLOAD_BYTES = env.int(
+    "CONVSCOPE_MAX_DATASET_UPLOAD_BYTES", default=200 * 2**20
+)
+CONVSCOPE_DATASET_MAX_UNCOMPRESSED_BYTES = env.int(
+    "CONVSCOPE_DATASET_MAX_UNCOMPRESSED_BYTES", default=2 * 2**30
+)
+CONVSCOPE_DATASET_MAX_MEMBERS = env.int("CONVSCOPE_DATASET_MAX_MEMBERS", default=100_000)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["backend.core.authentication.SessionAuthentication401"],
@@ -116,6 +128,20 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "EXCEPTION_HANDLER": "backend.core.exceptions.api_exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # Proxies in front of Django whose X-Forwarded-For is trusted for the client's address;
+    # None would let any client name its own address and slip past per-IP limits.
+    "NUM_PROXIES": env.int("CONVSCOPE_NUM_PROXIES", default=0),
+    # Used by backend.core.throttling: per IP for sign-in/sign-up/reset, per user for creating
+    # uploads and jobs (reads are never limited).
+    "DEFAULT_THROTTLE_RATES": {
+        "login": env("CONVSCOPE_RATE_LOGIN", default="20/min"),
+        "signup": env("CONVSCOPE_RATE_SIGNUP", default="10/hour"),
+        "password-reset": env("CONVSCOPE_RATE_PASSWORD_RESET", default="10/hour"),
+        "uploads": env("CONVSCOPE_RATE_UPLOADS", default="120/hour"),
+        "jobs": env("CONVSCOPE_RATE_JOBS", default="600/hour"),
+        # Everything behind a share link, per IP (a shared lesson fetches ~10 files a step).
+        "shared": env("CONVSCOPE_RATE_SHARED", default="600/min"),
+    },
 }
 if DEBUG:
     REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"].append(
@@ -146,7 +172,28 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# Throttle counters and sign-in failure counts. Per-process memory by default; with several web
+# processes set CACHE_URL (e.g. redis://127.0.0.1:6379/1) so they share the counts.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+
+# Accounts. CONVSCOPE_SIGNUP: "open" (signed in at once), "approval" (an administrator
+# activates the account) or "closed".
+CONVSCOPE_SIGNUP = env("CONVSCOPE_SIGNUP", default="open")
+CONVSCOPE_LOGIN_FAILURE_LIMIT = env.int("CONVSCOPE_LOGIN_FAILURE_LIMIT", default=10)
+CONVSCOPE_LOGIN_FAILURE_WINDOW_S = env.int("CONVSCOPE_LOGIN_FAILURE_WINDOW_S", default=15 * 60)
+# Password-reset mail: printed on the console unless a real backend is configured.
+EMAIL_BACKEND = env(
+    "DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_HOST = env("DJANGO_EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("DJANGO_EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env("DJANGO_EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env("DJANGO_EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("DJANGO_EMAIL_USE_TLS", default=False)
+DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="ConvScope <convscope@localhost>")
 
 # Celery: the message carries only a job id; the job row is the truth.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/0")
@@ -163,6 +210,9 @@ CELERY_TASK_ROUTES = {
     "explanations.run_explanation": {"queue": "default"},
     # Whole-dataset passes and embeddings take seconds to a minute: their own queue.
     "evaluations.run_dataset_view": {"queue": "cpu_heavy"},
+    # Registering a model (a sandboxed load) or a dataset (decoding a zip): seconds to minutes.
+    "networks.register_network": {"queue": "cpu_heavy"},
+    "datasets.register_dataset": {"queue": "cpu_heavy"},
 }
 CELERY_TASK_SOFT_TIME_LIMIT = 120
 CELERY_TASK_TIME_LIMIT = 180

@@ -4,7 +4,7 @@ import tempfile
 from pathlib import Path
 
 from .base import *  # noqa: F403
-from .base import DATABASES, VAR_DIR
+from .base import DATABASES, REST_FRAMEWORK, VAR_DIR
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -15,3 +15,14 @@ MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="convscope-test-media-"))
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # A file, not memory, so a real Celery worker process sees the same test database.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
+
+# Throttles must never trip ordinary tests (the throttle tests lower these with
+# override_settings); counters live in this process's memory, and mail goes to the outbox.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+REST_FRAMEWORK = {
+    **REST_FRAMEWORK,
+    "DEFAULT_THROTTLE_RATES": dict.fromkeys(REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "100000/min"),
+}
+CONVSCOPE_SIGNUP = "open"
+CONVSCOPE_LOGIN_FAILURE_LIMIT = 10_000
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

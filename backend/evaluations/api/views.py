@@ -8,6 +8,8 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
 from backend.core.files import npy_response
+from backend.core.scoping import owned
+from backend.core.throttling import JobRateThrottle
 from backend.evaluations import services
 from backend.evaluations.api.serializers import (
     DatasetViewSerializer,
@@ -34,11 +36,12 @@ class _DatasetViewSetBase(
     kind: str = DatasetViewKind.EVALUATION
     create_serializer = EvaluationCreateSerializer
     serializer_class = DatasetViewSerializer
+    throttle_classes = [JobRateThrottle]
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no user
             return DatasetView.objects.none()
-        queryset = DatasetView.objects.filter(owner=self.request.user, kind=self.kind)
+        queryset = owned(DatasetView.objects.filter(kind=self.kind), self.request, self.action)
         network = self.request.query_params.get("network")
         if network is not None:
             if not network.isdigit():

@@ -9,6 +9,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backend.core.files import npy_response
+from backend.core.scoping import owned
+from backend.core.throttling import JobRateThrottle
 from backend.explanations import services
 from backend.explanations.api.serializers import (
     ExplanationCreateSerializer,
@@ -40,12 +42,13 @@ class _ExplanationViewSetBase(
     viewsets.GenericViewSet,
 ):
     serializer_class = ExplanationSerializer
+    throttle_classes = [JobRateThrottle]
     kind: str = ExplanationKind.MAP
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no user
             return Explanation.objects.none()
-        queryset = Explanation.objects.filter(owner=self.request.user, kind=self.kind)
+        queryset = owned(Explanation.objects.filter(kind=self.kind), self.request, self.action)
         for name in ("network", "image"):
             value = self.request.query_params.get(name)
             if value is not None:

@@ -19,6 +19,7 @@ class JobSerializer(serializers.ModelSerializer):
             "started_at",
             "finished_at",
             "result_url",
+            "result",
         ]
         read_only_fields = fields
 
@@ -32,4 +33,8 @@ class JobSerializer(serializers.ModelSerializer):
                   "top-activations": "top-activation"}  # fmt: skip
         if job.kind in routes and hasattr(job, "dataset_view"):
             return reverse(f"{routes[job.kind]}-detail", args=[job.dataset_view.pk])
+        if job.kind == "network-registration" and job.result.get("network_id"):
+            return reverse("network-detail", args=[job.result["network_id"]])
+        if job.kind == "dataset-registration" and job.result.get("dataset"):
+            return reverse("dataset-detail", kwargs={"name": job.result["dataset"]})
         return None

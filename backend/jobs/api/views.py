@@ -3,6 +3,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from backend.core.scoping import owned
 from backend.jobs import services
 from backend.jobs.api.serializers import JobSerializer
 from backend.jobs.models import Job
@@ -16,7 +17,7 @@ class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no user
             return Job.objects.none()
-        return Job.objects.filter(owner=self.request.user).select_related(
+        return owned(Job.objects, self.request, self.action).select_related(
             "analysis", "explanation", "dataset_view"
         )
 

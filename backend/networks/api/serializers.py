@@ -1,6 +1,7 @@
 from django.urls import reverse
 from rest_framework import serializers
 
+from backend.jobs.api.serializers import JobSerializer
 from backend.networks.models import WEIGHT_PARTS, Network
 
 
@@ -8,6 +9,8 @@ class NetworkSerializer(serializers.ModelSerializer):
     dataset = serializers.SlugRelatedField(slug_field="name", read_only=True)
     layer_count = serializers.SerializerMethodField()
     is_zoo = serializers.BooleanField(read_only=True)
+    owner = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    can_delete = serializers.SerializerMethodField()
 
     class Meta:
         model = Network
@@ -25,11 +28,22 @@ class NetworkSerializer(serializers.ModelSerializer):
             "layer_count",
             "is_zoo",
             "public",
+            "owner",
+            "can_delete",
         ]
         read_only_fields = fields
 
     def get_layer_count(self, network: Network) -> int:
         return len(network.layers)
+
+    def get_can_delete(self, network: Network) -> bool:
+        """Whether the requesting user may delete it (their own upload, or an admin)."""
+        from backend.accounts.roles import is_admin
+
+        request = self.context.get("request")
+        if request is None or network.is_zoo:
+            return False
+        return network.owner_id == request.user.pk or is_admin(request.user)
 
 
 class LayerSerializer(serializers.Serializer):
@@ -87,3 +101,89 @@ class NetworkDetailSerializer(NetworkSerializer):
                 }
             )
         return LayerSerializer(layers, many=True).data
+
+
+def _floats(text: str, what: str) -> list[float]:
+    try:
+        values = [float(part) for part in str(text).replace(";", ",").split(",") if part.strip()]
+    except ValueError:
+        raise serializers.ValidationError(
+            f"The {what} must be numbers separated by commas, e.g. 0.5 or 0.485, 0.456, 0.406."
+        ) from None
+    if not values:
+        raise serializers.ValidationError(f"Give at least one {what} value.")
+    return values
+
+
+class NetworkRegistrationCreateSerializer(serializers.Serializer):
+    """The multipart form of POST /api/networks/ (the model file is read by the view)."""
+
+    file = serializers.FileField(help_text="A Keras model: .keras (or legacy .h5).")
+    name = serializers.SlugField(max_length=100, help_text="Letters, digits, '-' and '_'.")
+    title = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    labels = serializers.CharField(
+        required=False, allow_blank=True, default="",
+        help_text="Class names: a JSON list, or one per line (or send labels_file).",
+    )  # fmt: skip
+    labels_file = serializers.FileField(required=False, help_text="A JSON list or one per line.")
+    input_height = serializers.IntegerField(required=False, min_value=1, max_value=4096)
+    input_width = serializers.IntegerField(required=False, min_value=1, max_value=4096)
+    channels = serializers.ChoiceField(choices=[1, 3], required=False)
+    scale = serializers.FloatField(default=1 / 255, help_text="Each pixel (0..255) × scale.")
+    mean = serializers.CharField(default="0", help_text="1 or `channels` comma-separated values")
+    std = serializers.CharField(default="1", help_text="1 or `channels` comma-separated values")
+    resize = serializers.ChoiceField(choices=["stretch", "center-crop"], default="stretch")
+    dataset = serializers.CharField(required=False, allow_blank=True, default="")
+    public = serializers.BooleanField(default=False, help_text="Administrators only.")
+
+    def validate_mean(self, value: str) -> list[float]:
+        return _floats(value, "mean")
+
+    def validate_std(self, value: str) -> list[float]:
+        values = _floats(value, "standard deviation")
+        if any(v <= 0 for v in values):
+            raise serializers.ValidationError("Every standard deviation must be above zero.")
+        return values
+
+    def validate_labels_file(self, upload):
+        if upload.size > 1024 * 1024:
+            raise serializers.ValidationError("The labels file must be under 1 MB.")
+        return upload
+
+    def validate(self, data: dict) -> dict:
+        from backend.networks.services import RegistrationError, parse_labels
+
+        if ("input_height" in data) != ("input_width" in data):
+            raise serializers.ValidationError(
+                {"input_height": ["Give both the input height and width, or neither."]}
+            )
+        channels = data.get("channels")
+        for key in ("mean", "std"):
+            if len(data[key]) != 1 and (channels is None or len(data[key]) != channels):
+                raise serializers.ValidationError(
+                    {key: [f"Give 1 value, or one per channel ({channels or 'set channels'})."]}
+                )
+        if data["scale"] <= 0:
+            raise serializers.ValidationError({"scale": ["The scale must be above zero."]})
+        text = data.get("labels") or ""
+        upload = data.get("labels_file")
+        if upload is not None:
+            try:
+                text = upload.read().decode("utf-8")
+            except UnicodeDecodeError:
+                raise serializers.ValidationError(
+                    {"labels_file": ["The labels file must be UTF-8 text."]}
+                ) from None
+        try:
+            data["label_list"] = parse_labels(text) if text.strip() else None
+        except RegistrationError as exc:
+            raise serializers.ValidationError({"labels": [str(exc)]}) from exc
+        return data
+
+
+class NetworkRegistrationSerializer(serializers.Serializer):
+    """What POST /api/networks/ answers (202): the request and its job to poll."""
+
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    job = JobSerializer(read_only=True)

@@ -1,16 +1,48 @@
+from pathlib import Path
+
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import viewsets
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
 
+from backend.accounts.roles import is_admin
 from backend.core.files import private_file_response
-from backend.networks.api.serializers import NetworkDetailSerializer, NetworkSerializer
+from backend.core.throttling import JobRateThrottle
+from backend.datasets.models import Dataset
+from backend.networks import services
+from backend.networks.api.serializers import (
+    NetworkDetailSerializer,
+    NetworkRegistrationCreateSerializer,
+    NetworkRegistrationSerializer,
+    NetworkSerializer,
+)
 from backend.networks.models import WEIGHT_PARTS, Network
 
+PUBLIC_REFUSED = (
+    "Only administrators can make a network public. Leave 'public' unticked: the network "
+    "will be private to you."
+)
 
-class NetworkViewSet(viewsets.ReadOnlyModelViewSet):
-    """Networks the user may explore: the zoo, public networks and their own."""
+
+def too_large_response(limit: int, what: str) -> Response:
+    return Response(
+        {"detail": f"The {what} is larger than {limit // (1024 * 1024)} MB, the upload limit."},
+        status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+    )
+
+
+class NetworkViewSet(
+    mixins.CreateModelMixin, mixins.DestroyModelMixin, viewsets.ReadOnlyModelViewSet
+):
+    """Networks the user may explore: the zoo, public networks and their own. POST registers a
+    Keras model file (a job runs the checks); DELETE removes an uploaded network."""
+
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    throttle_classes = [JobRateThrottle]
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no user
@@ -22,7 +54,85 @@ class NetworkViewSet(viewsets.ReadOnlyModelViewSet):
         return queryset
 
     def get_serializer_class(self):
+        if self.action == "create":
+            return NetworkRegistrationCreateSerializer
         return NetworkDetailSerializer if self.action == "retrieve" else NetworkSerializer
+
+    @extend_schema(
+        request={"multipart/form-data": NetworkRegistrationCreateSerializer},
+        responses={202: NetworkRegistrationSerializer},
+        description="Register a Keras image classifier. The file is staged privately and a "
+        "job checks it (archive and configuration allow-lists before Keras reads it, a "
+        "sandboxed safe-mode load with time and memory limits, a forward pass, labels and "
+        "preprocessing); poll /api/jobs/{id}/ — its result.checks tick off as they pass. "
+        "413 over the size limit; 403 when a non-administrator asks for public.",
+    )
+    def create(self, request, *args, **kwargs):
+        limit = services.max_upload_bytes()
+        # Refuse an oversized body before it is read (the multipart envelope adds a little).
+        if int(request.META.get("CONTENT_LENGTH") or 0) > limit + 1024 * 1024:
+            return too_large_response(limit, "model file")
+        form = NetworkRegistrationCreateSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        upload = data["file"]
+        if upload.size > limit:
+            return too_large_response(limit, "model file")
+        suffix = Path(upload.name or "").suffix.lower()
+        if suffix not in services.ALLOWED_SUFFIXES:
+            raise ValidationError(
+                {"file": ["Upload a Keras model file: .keras (or a legacy .h5 file)."]}
+            )
+        if data["public"] and not is_admin(request.user):
+            raise PermissionDenied(PUBLIC_REFUSED)
+        dataset = None
+        if data["dataset"]:
+            dataset = Dataset.objects.visible_to(request.user).filter(name=data["dataset"]).first()
+            if dataset is None:
+                raise ValidationError({"dataset": [f"There is no dataset '{data['dataset']}'."]})
+        labels = data["label_list"]
+        if labels is None:
+            if dataset is None or not dataset.manifest.get("classes"):
+                raise ValidationError(
+                    {"labels": ["Give the class names (one per line), or choose a dataset."]}
+                )
+            labels = list(dataset.manifest["classes"])
+        params = {
+            "name": data["name"],
+            "title": data["title"],
+            "labels": labels,
+            "input_size": [data["input_height"], data["input_width"]]
+            if "input_height" in data
+            else None,
+            "channels": data.get("channels"),
+            "scale": data["scale"],
+            "mean": data["mean"],
+            "std": data["std"],
+            "resize": data["resize"],
+            "dataset": dataset.name if dataset else None,
+            "public": data["public"],
+        }
+        try:
+            services.check_request(
+                services.RegistrationRequest(
+                    file=upload.name, name=params["name"], labels=labels,
+                    dataset=params["dataset"], owner=request.user,
+                )
+            )  # fmt: skip
+        except services.RegistrationError as exc:
+            raise ValidationError({"name": [str(exc)]}) from exc
+        registration = services.create_registration(request.user, upload, params)
+        registration.job.refresh_from_db()
+        return Response(
+            NetworkRegistrationSerializer(registration).data, status=status.HTTP_202_ACCEPTED
+        )
+
+    def perform_destroy(self, instance: Network) -> None:
+        if instance.is_zoo:
+            raise PermissionDenied("Zoo networks cannot be deleted.")
+        if instance.owner_id != self.request.user.pk and not is_admin(self.request.user):
+            raise PermissionDenied("Only the network's owner or an administrator can delete it.")
+        services.delete_network(instance)
 
     @extend_schema(
         parameters=[OpenApiParameter("dataset", str, description="only networks of this dataset")]

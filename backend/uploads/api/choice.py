@@ -22,7 +22,7 @@ def image_from_choice(user, data: dict) -> UploadedImage:
             raise NotFound("There is no such image.")
         return image
     sample = data["sample"]
-    if not Dataset.objects.filter(name=sample["dataset"], builtin=True).exists():
+    if not Dataset.objects.visible_to(user).filter(name=sample["dataset"]).exists():
         raise NotFound("There is no such dataset.")
     try:
         return upload_services.store_sample(user, sample["dataset"], sample["index"])

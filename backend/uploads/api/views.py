@@ -7,6 +7,8 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from backend.core.files import private_file_response
+from backend.core.scoping import owned
+from backend.core.throttling import UploadRateThrottle
 from backend.uploads import services
 from backend.uploads.api.serializers import ImageUploadSerializer, UploadedImageSerializer
 from backend.uploads.models import UploadedImage
@@ -24,11 +26,12 @@ class ImageViewSet(
 
     serializer_class = UploadedImageSerializer
     parser_classes = [MultiPartParser, FormParser]
+    throttle_classes = [UploadRateThrottle]
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no user
             return UploadedImage.objects.none()
-        return UploadedImage.objects.filter(owner=self.request.user)
+        return owned(UploadedImage.objects, self.request, self.action)
 
     @extend_schema(request=ImageUploadSerializer, responses={201: UploadedImageSerializer})
     def create(self, request, *args, **kwargs):

@@ -9,6 +9,9 @@
 
 const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 
+/** The explorer's "dataset" for networks registered without one (not a valid dataset name). */
+export const NO_DATASET = '~none'
+
 export class ApiError extends Error {
   /**
    * @param {string} message plain-language message, fit to show to the user
@@ -190,7 +193,11 @@ export const api = {
 
   datasets: (opts) => request('/api/datasets/', opts),
   samples: (dataset, opts) => request(`/api/datasets/${enc(dataset)}/samples/`, opts),
-  networks: (dataset, opts) => request(`/api/networks/?dataset=${enc(dataset)}`, opts),
+  // NO_DATASET: the networks registered without a dataset (only your own images go in)
+  networks: (dataset, opts) =>
+    dataset === NO_DATASET
+      ? request('/api/networks/', opts).then((list) => list.filter((n) => !n.dataset))
+      : request(`/api/networks/?dataset=${enc(dataset)}`, opts),
   network: (id, opts) => request(`/api/networks/${enc(id)}/`, opts),
 
   uploadImage: (file, opts) => {

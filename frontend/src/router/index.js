@@ -35,10 +35,41 @@ const routes = [
     meta: { title: 'Convolution playground', requiresAuth: true },
   },
   {
+    path: '/lessons',
+    name: 'lessons',
+    component: () => import('@/modules/lessons/LessonsView.vue'),
+    meta: { title: 'Lessons', requiresAuth: true },
+  },
+  {
+    path: '/models',
+    name: 'models',
+    component: () => import('@/modules/models/ModelsView.vue'),
+    meta: { title: 'Models', requiresAuth: true },
+  },
+  {
+    // a share link: no login, no page links in the navbar (shared: true)
+    path: '/s/:token',
+    name: 'shared',
+    component: () => import('@/modules/share/SharedView.vue'),
+    meta: { title: 'Shared', public: true, shared: true },
+  },
+  {
     path: '/login',
     name: 'login',
     component: () => import('@/modules/auth/LoginView.vue'),
     meta: { title: 'Sign in', public: true },
+  },
+  {
+    path: '/reset/:uid/:token',
+    name: 'reset-password',
+    component: () => import('@/modules/auth/ResetPasswordView.vue'),
+    meta: { title: 'Choose a new password', public: true },
+  },
+  {
+    path: '/account/password',
+    name: 'change-password',
+    component: () => import('@/modules/auth/ChangePasswordView.vue'),
+    meta: { title: 'Change password', requiresAuth: true },
   },
   {
     path: '/:pathMatch(.*)*',

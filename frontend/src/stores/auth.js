@@ -1,10 +1,11 @@
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 import { api } from '@/api/client'
+import { accountsApi } from '@/modules/auth/accounts-api'
 
 /** The signed-in user (shared by the navbar, the router guard and the login view). */
 export const useAuthStore = defineStore('auth', () => {
-  /** @type {import('vue').Ref<{id: any, username: string, is_staff: boolean} | null>} */
+  /** @type {import('vue').Ref<{id: any, username: string, is_staff: boolean, roles: string[]} | null>} */
   const user = ref(null)
   const loaded = ref(false)
   /** Set when /api/auth/me/ itself failed (server down): the guard still lets the login page show it. */
@@ -14,7 +15,10 @@ export const useAuthStore = defineStore('auth', () => {
   const isAuthenticated = computed(() => !!user.value)
 
   function setFromMe(me) {
-    user.value = me && me.authenticated ? { id: me.id, username: me.username, is_staff: !!me.is_staff } : null
+    user.value =
+      me && me.authenticated
+        ? { id: me.id, username: me.username, is_staff: !!me.is_staff, roles: Array.isArray(me.roles) ? me.roles : ['user'] }
+        : null
   }
 
   async function refresh() {
@@ -43,6 +47,20 @@ export const useAuthStore = defineStore('auth', () => {
     return user.value
   }
 
+  /**
+   * Create an account. Open sign-up signs in at once (returns the user); by approval the
+   * server's message comes back instead ({pending: true, message}).
+   */
+  async function signup(username, email, password) {
+    const answer = await accountsApi.signup(username, email, password)
+    if (answer && answer.authenticated) {
+      setFromMe(answer)
+      loaded.value = true
+      return { pending: false, user: user.value }
+    }
+    return { pending: true, message: (answer && answer.detail) || 'Your account waits for approval.' }
+  }
+
   async function logout() {
     try {
       await api.logout()
@@ -56,5 +74,5 @@ export const useAuthStore = defineStore('auth', () => {
     loaded.value = true
   }
 
-  return { user, loaded, loadError, isAuthenticated, ensureLoaded, refresh, login, logout, clear }
+  return { user, loaded, loadError, isAuthenticated, ensureLoaded, refresh, login, signup, logout, clear }
 })

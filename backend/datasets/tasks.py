@@ -1,0 +1,18 @@
+"""Thin Celery task: take an id, call the service, return nothing (queue: cpu_heavy, set in
+settings.CELERY_TASK_ROUTES)."""
+
+from celery import shared_task
+
+
+@shared_task(
+    name="datasets.register_dataset",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=600,
+    time_limit=660,
+    ignore_result=True,
+)
+def register_dataset(*, job_id: int) -> None:
+    from backend.datasets.services import execute_registration_job
+
+    execute_registration_job(job_id)

@@ -1,0 +1,18 @@
+"""Thin Celery task: take an id, call the service, return nothing (queue: cpu_heavy, set in
+settings.CELERY_TASK_ROUTES)."""
+
+from celery import shared_task
+
+
+@shared_task(
+    name="networks.register_network",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=300,
+    time_limit=360,
+    ignore_result=True,
+)
+def register_network(*, job_id: int) -> None:
+    from backend.networks.services import execute_registration_job
+
+    execute_registration_job(job_id)
