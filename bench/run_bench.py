@@ -232,6 +232,9 @@ def main() -> None:
     parser.add_argument(
         "--no-dataset", action="store_true", help="skip the dataset views section (t-SNE...)"
     )
+    parser.add_argument(
+        "--no-feature-vis", action="store_true", help="skip the feature visualisation section"
+    )
     args = parser.parse_args()
     images = sample_pngs(args.runs + 10)
     rows = [
@@ -304,6 +307,17 @@ def main() -> None:
         env = {k: v for k, v in os.environ.items() if k != "TF_ENABLE_ONEDNN_OPTS"}
         done = subprocess.run(
             [sys.executable, str(ROOT / "bench" / "dataset_bench.py")],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        lines += done.stdout.splitlines()
+    if not args.no_feature_vis:
+        env = {k: v for k, v in os.environ.items() if k != "TF_ENABLE_ONEDNN_OPTS"}
+        done = subprocess.run(
+            [sys.executable, str(ROOT / "bench" / "feature_vis_bench.py")],
             cwd=ROOT,
             env=env,
             capture_output=True,

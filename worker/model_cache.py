@@ -16,6 +16,8 @@ import numpy as np
 
 from worker.activations import ActivationExtractor
 from worker.attribution.model import AttributionModel
+from worker.feature_vis import FeatureVisModel
+from worker.input_spec import InputSpec
 from worker.model_loading import load_keras_model
 
 MAX_ENTRIES = 8
@@ -71,6 +73,17 @@ def get_attribution_model(
         return attribution
 
     return _cached(("attribution", str(path), sha256, black_key, scratch), build)
+
+
+def get_feature_vis_model(path: str, sha256: str, spec: InputSpec | None = None) -> FeatureVisModel:
+    """Feature visualisation of a network (``worker.feature_vis.FeatureVisModel``): its
+    linear clone and its traced optimisers, one per (layer, objective, size, group)."""
+    spec_key = spec  # frozen dataclass: hashable
+
+    def build() -> FeatureVisModel:
+        return FeatureVisModel(get_extractor(path, sha256).model, spec)
+
+    return _cached(("feature_vis", str(path), sha256, spec_key), build)
 
 
 def clear() -> None:
