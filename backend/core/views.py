@@ -3,14 +3,14 @@
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import ensure_csrf_cookie
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 MISSING_BUILD = """<!doctype html><meta charset="utf-8"><title>ConvScope</title>
 <p>The web client has not been built. Run <code>make dev</code> (or <code>make frontend</code>).</p>
 """
 
 
-@require_GET
+@require_safe
 @ensure_csrf_cookie
 def spa_index(request, *args, **kwargs) -> HttpResponse:
     index = settings.FRONTEND_DIST / "index.html"
@@ -21,7 +21,7 @@ def spa_index(request, *args, **kwargs) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 def health(request) -> JsonResponse:
     """Liveness for load balancers and `make dev`: the database answers."""
     from django.db import connection

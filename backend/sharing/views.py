@@ -2,12 +2,12 @@
 address on as a Referer and never to be cached."""
 
 from django.http import HttpResponse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from backend.core.views import spa_index
 
 
-@require_GET
+@require_safe
 def shared_page(request, token: str) -> HttpResponse:
     response = spa_index(request)
     response["Referrer-Policy"] = "no-referrer"

@@ -25,3 +25,13 @@ def test_web_process_never_imports_tensorflow():
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "none"
+
+
+def test_client_pages_answer_get_and_head(client, db):
+    """Every client route is the single-page shell; HEAD (link checkers, proxies) works too."""
+    for path in ("/", "/learn", "/explain", "/s/some-token"):
+        for method in (client.get, client.head):
+            response = method(path)
+            assert response.status_code in (200, 503), (path, response.status_code)
+            assert response["Content-Type"].startswith("text/html")
+    assert client.post("/learn").status_code == 405  # the shell changes nothing
