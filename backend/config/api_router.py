@@ -14,10 +14,12 @@ from backend.accounts.api.views import (
     SignupView,
 )
 from backend.analyses.api.views import AnalysisViewSet
+from backend.annotations.api.views import FilterAnnotationViewSet
 from backend.datasets.api.views import DatasetViewSet
 from backend.evaluations.api.views import (
     EmbeddingViewSet,
     EvaluationViewSet,
+    FilterRankingViewSet,
     TopActivationsViewSet,
 )
 from backend.explanations.api.views import (
@@ -25,6 +27,7 @@ from backend.explanations.api.views import (
     ExplanationViewSet,
     TrustCheckViewSet,
 )
+from backend.features.api.views import FeatureVisViewSet
 from backend.jobs.api.views import JobViewSet
 from backend.networks.api.views import NetworkViewSet
 from backend.sharing.api.views import LessonViewSet, ShareLinkViewSet
@@ -41,6 +44,9 @@ router.register("trust-checks", TrustCheckViewSet, basename="trust-check")
 router.register("evaluations", EvaluationViewSet, basename="evaluation")
 router.register("embeddings", EmbeddingViewSet, basename="embedding")
 router.register("top-activations", TopActivationsViewSet, basename="top-activation")
+router.register("feature-vis", FeatureVisViewSet, basename="feature-vis")
+router.register("filter-rankings", FilterRankingViewSet, basename="filter-ranking")
+router.register("annotations", FilterAnnotationViewSet, basename="annotation")
 router.register("jobs", JobViewSet, basename="job")
 router.register("lessons", LessonViewSet, basename="lesson")
 router.register("share-links", ShareLinkViewSet, basename="share-link")

@@ -1,6 +1,6 @@
 """Dataset-level views of a network: evaluation on the test split, embeddings of a layer,
-and each filter's top-activating images. One stored result per (network version, kind,
-parameters), shared by every request that asks the same."""
+each filter's top-activating images, and a ranking of a conv layer's filters. One stored
+result per (network version, kind, parameters), shared by every request that asks the same."""
 
 from pathlib import Path
 
@@ -12,6 +12,7 @@ class DatasetViewKind(models.TextChoices):
     EVALUATION = "evaluation"
     EMBEDDING = "embedding"
     TOP_ACTIVATIONS = "top-activations"
+    FILTER_RANKING = "filter-ranking"
 
 
 class DatasetViewResult(models.Model):

@@ -22,6 +22,7 @@ JOB_KINDS = {
     DatasetViewKind.EVALUATION: JobKind.EVALUATION,
     DatasetViewKind.EMBEDDING: JobKind.EMBEDDING,
     DatasetViewKind.TOP_ACTIVATIONS: JobKind.TOP_ACTIVATIONS,
+    DatasetViewKind.FILTER_RANKING: JobKind.FILTER_RANKING,
 }
 EMBED_METHODS = ("tsne", "umap", "pca")
 MAX_K = 64
@@ -64,6 +65,8 @@ def clean_params(network: Network, kind: str, data: dict) -> dict:
         if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= MAX_K:
             raise RequestInvalid(f"k must be a whole number from 1 to {MAX_K}.")
         return {"layer": _spatial_layer(network, data.get("layer")), "k": k}
+    if kind == DatasetViewKind.FILTER_RANKING:
+        return _ranking_params(network, data)
     from worker.embedding import default_embedding_layer, normalise_embed_params
 
     method = data.get("method")
@@ -82,6 +85,21 @@ def clean_params(network: Network, kind: str, data: dict) -> dict:
     except ValueError as exc:
         raise RequestInvalid(str(exc)) from exc
     return {"method": method, "layer": layer, "params": params, "subset": subset}
+
+
+def _ranking_params(network: Network, data: dict) -> dict:
+    from worker.filter_ranking import RANKABLE_TYPES, SAMPLE_SIZE, SEED, SUBSET_SIZE
+
+    allowed = [layer["name"] for layer in network.layers if layer.get("type") in RANKABLE_TYPES]
+    layer = data.get("layer")
+    if layer not in allowed:
+        raise RequestInvalid(
+            f"Choose a convolution layer: one of {', '.join(allowed) or '(none)'}."
+        )
+    subset = data.get("subset") or SUBSET_SIZE
+    if isinstance(subset, bool) or not isinstance(subset, int) or not 10 <= subset <= 10000:
+        raise RequestInvalid("subset must be a whole number of test images from 10 to 10000.")
+    return {"layer": layer, "subset": subset, "sample": SAMPLE_SIZE, "seed": SEED}
 
 
 def params_key(params: dict) -> str:
@@ -163,6 +181,10 @@ def compute(network: Network, kind: str, params: dict, out_dir: Path, progress=N
         summary = top_activating(model, params["layer"], x, k=params["k"], progress=progress)
         write_arrays(out_dir, {})
         return summary
+    if kind == DatasetViewKind.FILTER_RANKING:
+        summary = _compute_ranking(network, spec, images, labels, prepare_batch, params, progress)
+        write_arrays(out_dir, {})
+        return summary
     return _compute_embedding(model, spec, images, labels, prepare_batch, params, out_dir,
                               progress)  # fmt: skip
 
@@ -206,6 +228,29 @@ def _compute_embedding(model, spec, images, labels, prepare_batch, params, out_d
         "features": int(features.shape[1]),
         "seconds": round(time.perf_counter() - started, 2),
     }
+
+
+def _compute_ranking(network, spec, images, labels, prepare_batch, params, progress):
+    """Kernel norms, activations on a seeded sample, ablation on a seeded subset."""
+    import time
+
+    from worker.filter_ranking import rank_filters, seeded_indices
+    from worker.model_cache import get_extractor
+
+    started = time.perf_counter()
+    model = get_extractor(str(network.model_path), network.weights_sha256).model
+    sample = seeded_indices(len(images), params["sample"], params["seed"])
+    subset = seeded_indices(len(images), params["subset"], params["seed"] + 1)
+    summary = rank_filters(
+        model, params["layer"], prepare_batch(images[sample], spec),
+        prepare_batch(images[subset], spec), labels[subset], progress=progress,
+    )  # fmt: skip
+    summary.update(
+        sample_size=int(len(sample)), subset_size=int(len(subset)),
+        sample_seed=params["seed"], subset_seed=params["seed"] + 1,
+        seconds=round(time.perf_counter() - started, 2),
+    )  # fmt: skip
+    return summary
 
 
 def execute_dataset_view_job(job_id: int) -> None:

@@ -22,6 +22,8 @@ class JobKind(models.TextChoices):
     EVALUATION = "evaluation"
     EMBEDDING = "embedding"
     TOP_ACTIVATIONS = "top-activations"
+    FILTER_RANKING = "filter-ranking"
+    FEATURE_VIS = "feature-vis"
     NETWORK_REGISTRATION = "network-registration"
     DATASET_REGISTRATION = "dataset-registration"
 

@@ -9,6 +9,7 @@ def queued(monkeypatch) -> list[dict]:
     from backend.datasets import tasks as dataset_tasks
     from backend.evaluations import tasks as evaluation_tasks
     from backend.explanations import tasks as explanation_tasks
+    from backend.features import tasks as feature_tasks
     from backend.networks import tasks as network_tasks
 
     sent: list[dict] = []
@@ -18,6 +19,7 @@ def queued(monkeypatch) -> list[dict]:
 
     monkeypatch.setattr(analysis_tasks.run_analysis, "apply_async", fake_apply_async)
     monkeypatch.setattr(explanation_tasks.run_explanation, "apply_async", fake_apply_async)
+    monkeypatch.setattr(feature_tasks.run_feature_vis, "apply_async", fake_apply_async)
     monkeypatch.setattr(evaluation_tasks.run_dataset_view, "apply_async", fake_apply_async)
     monkeypatch.setattr(network_tasks.register_network, "apply_async", fake_apply_async)
     monkeypatch.setattr(dataset_tasks.register_dataset, "apply_async", fake_apply_async)
@@ -31,6 +33,7 @@ def run_queued(queued):
     from backend.datasets.services import execute_registration_job as register_dataset
     from backend.evaluations.services import execute_dataset_view_job
     from backend.explanations.services import execute_explanation_job
+    from backend.features.services import execute_feature_vis_job
     from backend.jobs.models import Job
     from backend.networks.services import execute_registration_job as register_network
 
@@ -41,6 +44,8 @@ def run_queued(queued):
         "evaluation": execute_dataset_view_job,
         "embedding": execute_dataset_view_job,
         "top-activations": execute_dataset_view_job,
+        "filter-ranking": execute_dataset_view_job,
+        "feature-vis": execute_feature_vis_job,
         "network-registration": register_network,
         "dataset-registration": register_dataset,
     }

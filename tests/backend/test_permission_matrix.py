@@ -107,6 +107,20 @@ TABLE: dict[tuple[str, str], dict] = {
     ("GET", "/api/top-activations/"): PRIVATE_LIST,
     ("POST", "/api/top-activations/"): CREATE,
     ("GET", "/api/top-activations/{id}/"): PRIVATE,
+    ("GET", "/api/feature-vis/"): PRIVATE_LIST,
+    ("POST", "/api/feature-vis/"): CREATE,
+    ("GET", "/api/feature-vis/{id}/"): PRIVATE,
+    ("GET", "/api/feature-vis/{id}/images/"): PRIVATE,
+    ("GET", "/api/feature-vis/{id}/images/{index}/"): PRIVATE,
+    ("GET", "/api/filter-rankings/"): PRIVATE_LIST,
+    ("POST", "/api/filter-rankings/"): CREATE,
+    ("GET", "/api/filter-rankings/{id}/"): PRIVATE,
+    ("GET", "/api/annotations/"): PRIVATE_LIST,
+    ("POST", "/api/annotations/"): CREATE,
+    ("GET", "/api/annotations/export/"): PRIVATE_LIST,
+    ("GET", "/api/annotations/{id}/"): PRIVATE,
+    ("PATCH", "/api/annotations/{id}/"): {**PRIVATE_ACTION, "owner": 200, "admin": 200},
+    ("DELETE", "/api/annotations/{id}/"): {**PRIVATE_ACTION, "owner": 204},
     ("GET", "/api/jobs/"): PRIVATE_LIST,
     ("GET", "/api/jobs/{id}/"): PRIVATE,
     ("POST", "/api/jobs/{id}/cancel/"): PRIVATE_ACTION,
@@ -140,6 +154,9 @@ LISTS = {
     "/api/evaluations/": "evaluation",
     "/api/embeddings/": "embedding",
     "/api/top-activations/": "top_activations",
+    "/api/feature-vis/": "feature_vis",
+    "/api/filter-rankings/": "filter_ranking",
+    "/api/annotations/": "annotation",
     "/api/jobs/": "job",
     "/api/lessons/": "lesson",
     "/api/share-links/": "share_link",
@@ -153,6 +170,7 @@ DESTRUCTIVE = [
     ("POST", "/api/auth/logout/"),
     ("POST", "/api/auth/password/change/"),
     ("DELETE", "/api/lessons/{id}/"),
+    ("DELETE", "/api/annotations/{id}/"),
     ("DELETE", "/api/networks/{id}/"),
     ("DELETE", "/api/datasets/{name}/"),
     ("DELETE", "/api/images/{id}/"),
@@ -227,6 +245,17 @@ def world(zoo, make_user, queued, run_queued) -> dict:
     top = done(
         api, "/api/top-activations/", {"network": tiny.pk, "layer": "conv_2_2", "k": 2}, run_queued
     )
+    vis = {"network": tiny.pk, "layer": "conv_2_2", "filters": [0, 1], "steps": 4}
+    feature_vis = done(api, "/api/feature-vis/", vis, run_queued)
+    ranking = done(
+        api, "/api/filter-rankings/", {"network": tiny.pk, "layer": "conv_2_1", "subset": 50},
+        run_queued,
+    )  # fmt: skip
+    annotation = api.post(
+        "/api/annotations/",
+        {"network": tiny.pk, "layer": "conv_2_1", "filter": 0, "verdict": "useful", "note": "-"},
+        format="json",
+    ).json()
     upload = SimpleUploadedFile("mine.zip", png_zip())
     done(api, "/api/datasets/", {"file": upload, "name": "owners-set"}, run_queued, multipart=True)
     lesson = api.post(
@@ -260,6 +289,9 @@ def world(zoo, make_user, queued, run_queued) -> dict:
             "evaluation": evaluation["id"],
             "embedding": embedding["id"],
             "top_activations": top["id"],
+            "feature_vis": feature_vis["id"],
+            "filter_ranking": ranking["id"],
+            "annotation": annotation["id"],
             "job": analysis["job"]["id"],
             "lesson": lesson["id"],
             "share_link": link["id"],
@@ -283,6 +315,9 @@ def resource_of(path: str) -> str:
         ("/api/evaluations/", "evaluation"),
         ("/api/embeddings/", "embedding"),
         ("/api/top-activations/", "top_activations"),
+        ("/api/feature-vis/", "feature_vis"),
+        ("/api/filter-rankings/", "filter_ranking"),
+        ("/api/annotations/", "annotation"),
         ("/api/jobs/", "job"),
         ("/api/lessons/", "lesson"),
         ("/api/share-links/", "share_link"),
@@ -312,7 +347,8 @@ def concrete(path: str, world: dict, role: str) -> str:
     value = world["pending"].pk if key == "pending" else ids[key]
     path = path.replace("{id}", str(value)).replace("{name}", str(value))
     # A conv layer: it has a kernel and an intermediate view; index 0 of a dataset's samples.
-    index = 0 if "/samples/" in path or "/examples/" in path else ids["conv_index"]
+    first = any(part in path for part in ("/samples/", "/examples/", "/images/"))
+    index = 0 if first else ids["conv_index"]
     path = path.replace("{index}", str(index)).replace("{part}", "kernel")
     if path.endswith("/intermediate/"):
         path += "?channel=0"

@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "backend.explanations",
     "backend.evaluations",
     "backend.sharing",
+    "backend.features",
+    "backend.annotations",
 ]
 
 MIDDLEWARE = [
@@ -210,6 +212,7 @@ CELERY_TASK_ROUTES = {
     "explanations.run_explanation": {"queue": "default"},
     # Whole-dataset passes and embeddings take seconds to a minute: their own queue.
     "evaluations.run_dataset_view": {"queue": "cpu_heavy"},
+    "features.run_feature_vis": {"queue": "cpu_heavy"},
     # Registering a model (a sandboxed load) or a dataset (decoding a zip): seconds to minutes.
     "networks.register_network": {"queue": "cpu_heavy"},
     "datasets.register_dataset": {"queue": "cpu_heavy"},

@@ -28,6 +28,15 @@ class TopActivationsCreateSerializer(serializers.Serializer):
     k = serializers.IntegerField(required=False, min_value=1, max_value=64, default=9)
 
 
+class FilterRankingCreateSerializer(serializers.Serializer):
+    network = serializers.IntegerField(help_text="id of a network you may see")
+    layer = serializers.CharField(help_text="a Conv2D layer")
+    subset = serializers.IntegerField(
+        required=False, min_value=10, max_value=10000, default=1000,
+        help_text="test images (a seeded sample) the ablation accuracy is measured on",
+    )  # fmt: skip
+
+
 def sample_image_url(dataset: str, index: int) -> str:
     return reverse("dataset-sample-image", kwargs={"name": dataset, "index": index})
 

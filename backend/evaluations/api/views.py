@@ -18,6 +18,7 @@ from backend.evaluations.api.serializers import (
     EvaluationCreateSerializer,
     ExampleDetailSerializer,
     ExampleSerializer,
+    FilterRankingCreateSerializer,
     TopActivationsCreateSerializer,
     sample_image_url,
 )
@@ -193,5 +194,18 @@ class TopActivationsViewSet(_DatasetViewSetBase):
     create_serializer = TopActivationsCreateSerializer
 
     @extend_schema(request=TopActivationsCreateSerializer, responses={202: DatasetViewSerializer})
+    def create(self, request, *args, **kwargs):
+        return super().create(request, *args, **kwargs)
+
+
+class FilterRankingViewSet(_DatasetViewSetBase):
+    """The filters of one convolution layer ranked three ways: kernel weight norm, mean
+    activation over a seeded sample of test images (never active = dead), and ablation (the
+    drop in test accuracy on a seeded subset when the filter is switched off)."""
+
+    kind = DatasetViewKind.FILTER_RANKING
+    create_serializer = FilterRankingCreateSerializer
+
+    @extend_schema(request=FilterRankingCreateSerializer, responses={202: DatasetViewSerializer})
     def create(self, request, *args, **kwargs):
         return super().create(request, *args, **kwargs)

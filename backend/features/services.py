@@ -1,0 +1,236 @@
+"""Creating feature visualisations and running them. The web process checks requests from
+the stored layer description (no TensorFlow); the worker optimises the images with
+``worker.feature_vis`` and this module stores them as a shared result."""
+
+import hashlib
+import json
+import logging
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+
+from backend.core.results import store_result
+from backend.features.models import FeatureVis, FeatureVisKind, FeatureVisResult
+from backend.jobs import services as jobs
+from backend.jobs.models import JobKind, JobStatus
+from backend.networks.models import Network
+from worker.attribution.layers import spatial_layers
+from worker.feature_vis import DEFAULT_STEPS, MAX_BATCH, VERSION
+
+logger = logging.getLogger(__name__)
+
+MAX_STEPS = 1024  # the worker allows more; a web request stays within the task's time limit
+MAX_IMAGES_PER_FILTER = 4
+MAX_DIVERSITY = 10.0
+IMAGES_FILE = "images.npy"
+ACTIVATIONS_FILE = "activation_matrix.npy"
+
+
+class RequestInvalid(ValueError):
+    """A request naming an unknown layer, filter or parameter (answered 400)."""
+
+
+def _whole(name: str, value, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise RequestInvalid(f"{name} must be a whole number from {low} to {high}.")
+    return value
+
+
+def clean_layer(network: Network, kind: str, layer: str | None) -> tuple[str, int]:
+    """(layer name or "" for classes, number of filters or classes)."""
+    if kind == FeatureVisKind.CLASSES:
+        if layer:
+            raise RequestInvalid('Class visualisations use the output: leave "layer" empty.')
+        count = len(network.labels) or int(network.layers[-1]["output_shape"][-1])
+        return "", count
+    allowed = spatial_layers(network.layers)
+    if not layer:
+        raise RequestInvalid(
+            f"Choose a layer with a spatial output: one of {', '.join(allowed)}; or ask "
+            'for "kind": "classes".'
+        )
+    if layer not in allowed:
+        raise RequestInvalid(
+            f"Layer {layer!r} has no spatial H×W×C output, so it has no filters to "
+            f"visualise; choose one of {', '.join(allowed)}."
+        )
+    described = next(x for x in network.layers if x["name"] == layer)
+    return layer, int(described["output_shape"][-1])
+
+
+def clean_request(network: Network, data: dict) -> dict:
+    """The complete, checked request: kind, layer, filters (in image order) and params."""
+    kind = data.get("kind") or FeatureVisKind.FILTERS
+    if kind not in FeatureVisKind.values:
+        raise RequestInvalid('kind must be "filters" (with a layer) or "classes".')
+    layer, count = clean_layer(network, kind, data.get("layer"))
+    what = "class" if kind == FeatureVisKind.CLASSES else "filter"
+    filters = data.get("filters")
+    if filters is None:
+        filters = list(range(count))
+    else:
+        if not isinstance(filters, list) or not filters:
+            raise RequestInvalid(f"filters must be a non-empty list of {what} indices.")
+        bad = [f for f in filters if isinstance(f, bool) or not isinstance(f, int)]
+        if bad:
+            raise RequestInvalid(f"filters must be whole numbers; got {bad[0]!r}.")
+        outside = [f for f in filters if not 0 <= f < count]
+        if outside:
+            where = f"layer {layer!r}" if layer else "the output"
+            raise RequestInvalid(
+                f"{what.capitalize()} {outside[0]} is outside 0..{count - 1} of {where}."
+            )
+        filters = sorted(set(filters))
+    params = {
+        "steps": _whole("steps", data.get("steps", DEFAULT_STEPS), 1, MAX_STEPS),
+        "seed": _whole("seed", data.get("seed", 0), 0, 2**31 - 1),
+        "images_per_filter": _whole(
+            "images_per_filter", data.get("images_per_filter", 1), 1, MAX_IMAGES_PER_FILTER
+        ),
+        "diversity": data.get("diversity", 0.0),
+    }
+    diversity = params["diversity"]
+    if (
+        isinstance(diversity, bool)
+        or not isinstance(diversity, int | float)
+        or not (0 <= diversity <= MAX_DIVERSITY)
+    ):
+        raise RequestInvalid(f"diversity must be a number from 0 to {MAX_DIVERSITY:g}.")
+    params["diversity"] = float(diversity)
+    if len(filters) * params["images_per_filter"] > MAX_BATCH:
+        raise RequestInvalid(
+            f"That is {len(filters) * params['images_per_filter']} images; at most "
+            f"{MAX_BATCH} at once. Ask for fewer filters or fewer images per filter."
+        )
+    return {"kind": kind, "layer": layer, "filters": filters, "params": params}
+
+
+def params_key(network: Network, request: dict) -> str:
+    """What makes two requests' results the same, beyond the network row."""
+    canonical = json.dumps(
+        {**request, "weights": network.weights_sha256, "version": VERSION}, sort_keys=True
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def find_result(network: Network, kind: str, key: str) -> FeatureVisResult | None:
+    result = FeatureVisResult.objects.filter(network=network, kind=kind, params_key=key).first()
+    if result is not None and not (result.path / IMAGES_FILE).is_file():
+        result.delete()  # its files are gone: compute again
+        return None
+    return result
+
+
+def create_feature_vis(owner, network: Network, data: dict) -> FeatureVis:
+    """A row first; a stored result for the same request is reused at once."""
+    request = clean_request(network, data)
+    cached = find_result(network, request["kind"], params_key(network, request))
+    with transaction.atomic():
+        if cached is not None:
+            job = jobs.create_job(
+                owner, JobKind.FEATURE_VIS, status=JobStatus.SUCCEEDED,
+                message="Reused a stored result.",
+            )  # fmt: skip
+        else:
+            job = jobs.create_job(owner, JobKind.FEATURE_VIS)
+        vis = FeatureVis.objects.create(owner=owner, network=network, job=job, result=cached,
+                                        **request)  # fmt: skip
+    if cached is None:
+        from backend.features.tasks import run_feature_vis
+
+        jobs.enqueue(
+            job, lambda: run_feature_vis.apply_async(kwargs={"job_id": job.pk}, retry=False)
+        )
+    return vis
+
+
+def result_directory(network: Network, kind: str, layer: str, key: str) -> str:
+    name = f"{kind}-{layer or 'output'}-{key[:20]}"
+    return str(Path("feature-vis") / f"{network.name}-v{network.version}" / name)
+
+
+def compute(network: Network, request: dict, out_dir: Path, progress=None) -> dict:
+    """Optimise the images in the worker and write them; the summary."""
+    import numpy as np
+    from PIL import Image
+
+    from worker.feature_vis import visualise_classes, visualise_filters
+    from worker.input_spec import InputSpec
+    from worker.model_cache import get_feature_vis_model
+
+    spec = InputSpec.from_dict(network.input_spec)
+    model = get_feature_vis_model(str(network.model_path), network.weights_sha256, spec)
+    params = request["params"]
+    report = None
+    if progress is not None:
+
+        def report(fraction: float) -> None:
+            progress(fraction, f"Optimising the images: step {round(fraction * params['steps'])}"
+                               f" of {params['steps']}")  # fmt: skip
+
+    if request["kind"] == FeatureVisKind.CLASSES:
+        result = visualise_classes(model, request["filters"], progress=report, **params)
+    else:
+        result = visualise_filters(
+            model, request["layer"], request["filters"], progress=report, **params
+        )
+    out_dir.mkdir(parents=True, exist_ok=True)
+    images = np.ascontiguousarray(result.images, dtype=np.uint8)
+    np.save(out_dir / IMAGES_FILE, images, allow_pickle=False)
+    np.save(out_dir / ACTIVATIONS_FILE, result.activation_matrix.astype("<f4"), allow_pickle=False)
+    for i, image in enumerate(images):
+        pixels = image[..., 0] if image.shape[-1] == 1 else image
+        Image.fromarray(pixels).save(out_dir / f"{i}.png", format="PNG")
+    summary = result.summary()
+    summary["targets"] = [int(t) for t in result.image_targets]
+    summary["shape"] = list(images.shape)
+    summary["seconds"] = round(float(summary["seconds"]), 3)
+    return summary
+
+
+def execute_feature_vis_job(job_id: int) -> None:
+    """Body of the Celery task: claim, compute (or reuse), store, finish. Never raises."""
+    job = jobs.claim(job_id)
+    if job is None:
+        logger.info("job %s was already taken or cancelled; skipping", job_id)
+        return
+    try:
+        vis = FeatureVis.objects.select_related("network").get(job_id=job_id)
+        network = vis.network
+        request = {"kind": vis.kind, "layer": vis.layer, "filters": vis.filters,
+                   "params": vis.params}  # fmt: skip
+        key = params_key(network, request)
+        result = find_result(network, vis.kind, key)
+        if result is None:
+            relative = result_directory(network, vis.kind, vis.layer, key)
+            summary = compute(
+                network, request, Path(settings.MEDIA_ROOT) / relative,
+                progress=jobs.throttled_progress(job_id),
+            )  # fmt: skip
+            lookup = {"network": network, "kind": vis.kind, "params_key": key}
+            values = {"layer": vis.layer, "filters": vis.filters, "params": vis.params,
+                      "directory": relative, "summary": summary}  # fmt: skip
+            result = store_result(FeatureVisResult, lookup, values)
+        with transaction.atomic():
+            FeatureVis.objects.filter(pk=vis.pk).update(result=result)
+            if not jobs.succeed(job_id):
+                logger.info("job %s was cancelled while it ran; result kept for reuse", job_id)
+    except Exception as exc:
+        logger.exception("feature visualisation job %s failed", job_id)
+        jobs.fail(job_id, readable_reason(exc))
+
+
+def readable_reason(exc: Exception) -> str:
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    from backend.explanations.services import readable_reason as explanation_reason
+
+    if isinstance(exc, SoftTimeLimitExceeded):
+        return (
+            "This took longer than the worker allows. Try fewer steps, fewer filters or "
+            "one image per filter."
+        )
+    return explanation_reason(exc).replace(
+        "The explanation failed", "The feature visualisation failed"
+    )

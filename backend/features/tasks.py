@@ -1,0 +1,18 @@
+"""Thin Celery task: take an id, call the service, return nothing (queue: cpu_heavy, set in
+settings.CELERY_TASK_ROUTES)."""
+
+from celery import shared_task
+
+
+@shared_task(
+    name="features.run_feature_vis",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=300,
+    time_limit=330,
+    ignore_result=True,
+)
+def run_feature_vis(*, job_id: int) -> None:
+    from backend.features.services import execute_feature_vis_job
+
+    execute_feature_vis_job(job_id)
