@@ -155,3 +155,47 @@ def test_a_network_without_a_dataset_opens_from_its_link(log_in, page, live_serv
     # No samples to click: the input card starts on Upload.
     assert page.get_by_test_id("input-tab-samples").count() == 0
     assert page.get_by_test_id("input-tab-upload").get_attribute("aria-selected") == "true"
+
+
+def test_more_bad_models_are_refused_on_the_page(
+    log_in, page, live_server, celery_worker, zoo, user, tmp_path
+):
+    """A non-image model, a zip with ../ members and random bytes: each refused in words on the
+    page, with nothing registered."""
+    import zipfile
+
+    import numpy as np
+
+    from backend.networks.models import Network
+    from tests.fixtures.models import build_vector_model
+
+    vector = save_model(build_vector_model(), tmp_path / "vector.keras")
+    good = save_model(build_tiny_vgg_28(seed=1), tmp_path / "good.keras")
+    traversal = tmp_path / "traversal.keras"
+    with zipfile.ZipFile(good) as source, zipfile.ZipFile(traversal, "w") as target:
+        for item in source.infolist():
+            target.writestr(item, source.read(item))
+        target.writestr("../../outside.txt", b"gotcha")
+    random_bytes = tmp_path / "random.keras"
+    random_bytes.write_bytes(np.random.default_rng(0).bytes(4096))
+    cases = [
+        (vector, "image", "image"),
+        (traversal, "archive", "unsafe entry name"),
+        (random_bytes, "archive", "not a valid zip"),
+    ]
+    before = Network.objects.count()
+    log_in(page, live_server)
+    page.wait_for_url("**network=*")
+    page.goto(f"{live_server.url}/models")
+    for path, check, reason in cases:
+        form = page.get_by_test_id("register-model-form")
+        form.get_by_test_id("model-file").set_input_files(str(path))
+        form.get_by_test_id("model-labels").fill("a\nb\nc")
+        form.get_by_test_id("register-model").click()
+        refusal = form.get_by_test_id("refusal")
+        refusal.wait_for(timeout=120_000)
+        assert reason in refusal.inner_text().lower(), (path.name, refusal.inner_text())
+        failed = form.locator("[data-testid=check][data-status=failed]")
+        assert failed.get_attribute("data-check") == check, path.name
+        assert Network.objects.count() == before
+        page.reload()  # a clean form for the next file
