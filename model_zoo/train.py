@@ -1,6 +1,6 @@
 """Train zoo networks by their recipes, deterministically, and write their artefacts.
 
-    python -m model_zoo.train tiny-vgg [--epochs N] [--out DIR]
+    python -m model_zoo.train tiny-vgg [--epochs N] [--out DIR] [--checkpoints]
 
 Writes ``model.keras`` (weights only for inference: no optimiser state) and
 ``manifest.json`` into the network's folder (or ``--out``), each atomically.
@@ -12,6 +12,7 @@ import argparse
 import importlib
 import json
 import os
+import random
 import tempfile
 import time
 from collections.abc import Callable
@@ -89,12 +90,15 @@ def fit_arrays(
     *,
     epochs: int | None = None,
     verbose: bool = False,
+    on_epoch_end: Callable[[int, keras.Model, dict], None] | None = None,
 ) -> tuple[keras.Model, list[dict]]:
     """Train a fresh model on preprocessed arrays; same seed and inputs give the same weights.
 
     Shuffling and augmentation are done here in NumPy from the recipe's seed (not by
     ``fit``), so the order of examples does not depend on TensorFlow's random state.
-    Returns the trained model and one history dict per epoch.
+    Returns the trained model and one history dict per epoch. ``on_epoch_end(epoch,
+    model, row)`` is called after each epoch (e.g. to save a checkpoint); it must not
+    change the model's weights or draw from the global random state.
     """
     epochs = recipe.epochs if epochs is None else epochs
     keras.utils.set_random_seed(recipe.seed)
@@ -134,6 +138,8 @@ def fit_arrays(
             row["val_loss"] = float(logs["val_loss"][-1])
             row["val_accuracy"] = float(logs["val_accuracy"][-1])
         history.append(row)
+        if on_epoch_end is not None:
+            on_epoch_end(epoch, model, row)
         if verbose:
             print(
                 f"[{recipe.name}] epoch {epoch}/{epochs} {row} "
@@ -146,7 +152,14 @@ def fit_arrays(
 def evaluate(model_path: str | Path, dataset_name: str) -> float:
     """Top-1 accuracy of the saved model on the full test split of ``dataset_name``."""
     model = keras.saving.load_model(model_path, compile=False, safe_mode=True)
+    return evaluate_model(model, dataset_name)
+
+
+def evaluate_model(model: keras.Model, dataset_name: str, limit: int | None = None) -> float:
+    """Top-1 accuracy of ``model`` on the test split (its first ``limit`` images if given)."""
     images, labels = get_dataset(dataset_name).load("test")
+    if limit is not None:
+        images, labels = images[:limit], labels[:limit]
     correct = 0
     for start in range(0, len(labels), EVAL_BATCH):
         batch = preprocess(images[start : start + EVAL_BATCH])
@@ -158,7 +171,8 @@ def evaluate(model_path: str | Path, dataset_name: str) -> float:
 def _atomic_write(directory: Path, name: str, write: Callable[[Path], None]) -> Path:
     """Call ``write(tmp_path)`` then rename into place, so readers never see half a file."""
     directory.mkdir(parents=True, exist_ok=True)
-    suffix = Path(name).suffix  # Keras insists on the ".keras" suffix
+    # Keras insists on the ".keras" and ".weights.h5" suffixes
+    suffix = ".weights.h5" if name.endswith(".weights.h5") else Path(name).suffix
     handle, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=suffix, dir=directory)
     os.close(handle)
     tmp_path = Path(tmp)
@@ -171,11 +185,60 @@ def _atomic_write(directory: Path, name: str, write: Callable[[Path], None]) -> 
     return directory / name
 
 
-def train(name: str, *, out_dir: Path | None = None, epochs: int | None = None) -> dict:
+CHECKPOINT_DIR = "checkpoints"
+
+
+def _build_aside(build_model: Callable[[], keras.Model]) -> keras.Model:
+    """Build a model without moving the global random states.
+
+    Building draws seeds for the initialisers; keeping the states as they were means a
+    run that saves checkpoints mid-training trains exactly like one that does not.
+    """
+    python_state, numpy_state = random.getstate(), np.random.get_state()
+    try:
+        return build_model()
+    finally:
+        random.setstate(python_state)
+        np.random.set_state(numpy_state)
+
+
+def save_weights_copy(build_model: Callable[[], keras.Model], model: keras.Model, path) -> None:
+    """Save ``model``'s weights (no optimiser state) to ``path`` (``.weights.h5``) through a
+    freshly built copy, so the file's names match a fresh model."""
+    copy = _build_aside(build_model)
+    copy.set_weights(model.get_weights())
+    copy.save_weights(path)
+
+
+def load_weights_copy(build_model: Callable[[], keras.Model], path) -> keras.Model:
+    """A freshly built model (global random states untouched) with the weights at ``path``."""
+    model = _build_aside(build_model)
+    model.load_weights(str(path))
+    return model
+
+
+def checkpoint_name(epoch: int) -> str:
+    """File name of the weights saved after ``epoch``, e.g. ``epoch_03.weights.h5``."""
+    return f"epoch_{epoch:02d}.weights.h5"
+
+
+def train(
+    name: str,
+    *,
+    out_dir: Path | None = None,
+    epochs: int | None = None,
+    checkpoints: bool = False,
+    limit: int | None = None,
+) -> dict:
     """Train zoo network ``name`` by its recipe; write model.keras and manifest.json.
 
     The validation set is the last ``recipe.validation_size`` training images; the test
-    split is used only for the final accuracy. Returns the manifest.
+    split is used only for the final accuracy and, with ``checkpoints``, for each
+    checkpoint's. With ``checkpoints`` the weights after every epoch are written to
+    ``checkpoints/epoch_NN.weights.h5`` and the per-epoch history, with each checkpoint's
+    test accuracy and file, to ``checkpoints/history.json``. ``limit`` trains on the first
+    ``limit`` training images only (a fifth of them for validation): quick runs for tests.
+    Returns the manifest.
     """
     recipe = load_recipe(name)
     build_model = load_builder(name)
@@ -184,8 +247,27 @@ def train(name: str, *, out_dir: Path | None = None, epochs: int | None = None) 
     dataset = get_dataset(recipe.dataset)
 
     images, labels = dataset.load("train")
-    split = len(labels) - recipe.validation_size
+    validation_size = recipe.validation_size
+    if limit is not None:
+        images, labels = images[:limit], labels[:limit]
+        validation_size = min(validation_size, limit // 5)
+    split = len(labels) - validation_size
     x_all = preprocess(images)
+    checkpoint_dir = out_dir / CHECKPOINT_DIR
+    saved: dict[int, dict] = {}
+
+    def save_checkpoint(epoch: int, model: keras.Model, row: dict) -> None:
+        filename = checkpoint_name(epoch)
+        # Evaluated from the file itself: the recorded accuracy is the checkpoint's.
+        path = _atomic_write(
+            checkpoint_dir, filename, lambda tmp: save_weights_copy(build_model, model, tmp)
+        )
+        saved[epoch] = {
+            "checkpoint": f"{CHECKPOINT_DIR}/{filename}",
+            "sha256": sha256_file(path),
+            "test_accuracy": evaluate_model(load_weights_copy(build_model, path), recipe.dataset),
+        }
+
     started = time.perf_counter()
     model, history = fit_arrays(
         build_model,
@@ -196,6 +278,7 @@ def train(name: str, *, out_dir: Path | None = None, epochs: int | None = None) 
         labels[split:],
         epochs=epochs,
         verbose=True,
+        on_epoch_end=save_checkpoint if checkpoints else None,
     )
     training_seconds = time.perf_counter() - started
 
@@ -225,6 +308,21 @@ def train(name: str, *, out_dir: Path | None = None, epochs: int | None = None) 
     }
     text = json.dumps(manifest, indent=2) + "\n"
     _atomic_write(out_dir, "manifest.json", lambda path: path.write_text(text, encoding="utf-8"))
+    if checkpoints:
+        record = {
+            "name": recipe.name,
+            "version": recipe.version,
+            "epochs": epochs,
+            "test_split": "full",
+            "weights_sha256": manifest["weights_sha256"],
+            "history": [{**row, **saved[row["epoch"]]} for row in history],
+        }
+        history_text = json.dumps(record, indent=2) + "\n"
+        _atomic_write(
+            checkpoint_dir,
+            "history.json",
+            lambda path: path.write_text(history_text, encoding="utf-8"),
+        )
     return manifest
 
 
@@ -234,8 +332,22 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("name", help="zoo network, e.g. tiny-vgg or deep-bn")
     parser.add_argument("--epochs", type=int, default=None, help="override the recipe")
     parser.add_argument("--out", type=Path, default=None, help="output folder")
+    parser.add_argument(
+        "--limit", type=int, default=None, help="train on the first N images only (quick runs)"
+    )
+    parser.add_argument(
+        "--checkpoints",
+        action="store_true",
+        help="also save the weights after every epoch (checkpoints/epoch_NN.weights.h5)",
+    )
     args = parser.parse_args(argv)
-    manifest = train(args.name, out_dir=args.out, epochs=args.epochs)
+    manifest = train(
+        args.name,
+        out_dir=args.out,
+        epochs=args.epochs,
+        checkpoints=args.checkpoints,
+        limit=args.limit,
+    )
     print(
         f"{manifest['name']}: test accuracy {manifest['test_accuracy']:.4f}, "
         f"{manifest['params']} params, {manifest['training_seconds']} s"

@@ -53,6 +53,43 @@ def zoo(db, zoo_fields) -> dict:
     return {fields["name"]: save_zoo_network(fields) for fields in zoo_fields}
 
 
+HISTORY_NETWORK = "tiny-vgg-history"
+
+
+@pytest.fixture(scope="session")
+def history_zoo_dir(tmp_path_factory) -> Path:
+    """Tiny VGG trained by its recipe with a checkpoint per epoch, quickly (3 epochs on 2,000
+    images, ~20 s): a zoo folder with model.keras, manifest.json and checkpoints/. Named
+    HISTORY_NETWORK so its rows and files never touch the real tiny-vgg's. (The committed
+    tiny-vgg has no checkpoints: retraining here does not reproduce its weights bit for bit.)"""
+    import json
+
+    from model_zoo.train import train
+
+    out = tmp_path_factory.mktemp("history-zoo")
+    train("tiny-vgg", out_dir=out, epochs=3, checkpoints=True, limit=2000)
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    manifest.update(name=HISTORY_NETWORK, title="Tiny VGG (training history)")
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    return out
+
+
+@pytest.fixture(scope="session")
+def history_fields(history_zoo_dir, media_root) -> dict:
+    from backend.networks.services import zoo_network_fields
+    from model_zoo.registry import ZooEntry
+
+    return zoo_network_fields(ZooEntry(HISTORY_NETWORK, history_zoo_dir))
+
+
+@pytest.fixture
+def history_network(zoo, history_fields):
+    """A public zoo-source network with three training checkpoints (see history_zoo_dir)."""
+    from backend.networks.services import save_zoo_network
+
+    return save_zoo_network(history_fields)
+
+
 @pytest.fixture
 def make_user(db):
     from django.contrib.auth import get_user_model

@@ -56,6 +56,21 @@ def get_extractor(path: str, sha256: str) -> ActivationExtractor:
     return _cached(("activations", str(path), sha256), build)
 
 
+def get_checkpoint_extractor(path: str, sha256: str, checkpoint: str) -> ActivationExtractor:
+    """Extractor for the network at ``path`` with the weights of a training checkpoint.
+
+    Its own model instance (never the trained model's), cached per (network, checkpoint).
+    """
+    from worker.checkpoints import load_checkpoint_model
+
+    def build() -> ActivationExtractor:
+        extractor = ActivationExtractor(load_checkpoint_model(path, checkpoint))
+        extractor.warm_up()
+        return extractor
+
+    return _cached(("checkpoint", str(path), sha256, str(checkpoint)), build)
+
+
 def get_attribution_model(
     path: str, sha256: str, black: np.ndarray | None = None, *, scratch: bool = False
 ) -> AttributionModel:

@@ -7,7 +7,7 @@ from django.db import models
 
 
 class AnalysisResult(models.Model):
-    """Every layer's activation for (network version, image pixels); computed once."""
+    """Every layer's activation for (network version, image pixels, epoch); computed once."""
 
     network = models.ForeignKey(
         "networks.Network", on_delete=models.CASCADE, related_name="results"
@@ -16,12 +16,15 @@ class AnalysisResult(models.Model):
     directory = models.CharField(max_length=300)  # relative to MEDIA_ROOT
     probabilities = models.JSONField(default=list)
     layers = models.JSONField(default=list)  # index, name, type, shape, file
+    # 0: the trained network; N: the weights saved after training epoch N (a checkpoint).
+    epoch = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["network", "image_sha256"], name="analysis_result_network_image_unique"
+                fields=["network", "image_sha256", "epoch"],
+                name="analysis_result_network_image_epoch_unique",
             )
         ]
 
@@ -47,6 +50,8 @@ class Analysis(models.Model):
     result = models.ForeignKey(
         AnalysisResult, null=True, blank=True, on_delete=models.SET_NULL, related_name="analyses"
     )
+    # 0: the trained network; N: as it was after training epoch N (zoo checkpoints).
+    epoch = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

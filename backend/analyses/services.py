@@ -15,13 +15,22 @@ from backend.uploads.models import UploadedImage
 logger = logging.getLogger(__name__)
 
 
-def result_directory(network: Network, image_sha256: str) -> str:
-    return str(Path("results") / f"{network.name}-v{network.version}" / image_sha256)
+def result_directory(network: Network, image_sha256: str, epoch: int = 0) -> str:
+    base = Path("results") / f"{network.name}-v{network.version}"
+    if epoch:
+        base = base / f"epoch_{epoch:02d}"
+    return str(base / image_sha256)
 
 
-def create_analysis(owner, network: Network, image: UploadedImage) -> Analysis:
-    """A row first; reuse a stored result for the same network version and pixels."""
-    cached = AnalysisResult.objects.filter(network=network, image_sha256=image.sha256).first()
+def create_analysis(owner, network: Network, image: UploadedImage, epoch: int = 0) -> Analysis:
+    """A row first; reuse a stored result for the same network version, pixels and epoch.
+
+    ``epoch`` 0 is the trained network; N > 0 the checkpoint saved after epoch N (the
+    caller validates it with ``Network.resolve_epoch``).
+    """
+    cached = AnalysisResult.objects.filter(
+        network=network, image_sha256=image.sha256, epoch=epoch
+    ).first()
     if cached is not None and not cached.path.is_dir():
         cached.delete()  # its files are gone: compute again
         cached = None
@@ -36,7 +45,7 @@ def create_analysis(owner, network: Network, image: UploadedImage) -> Analysis:
         else:
             job = jobs.create_job(owner, JobKind.ANALYSIS)
         analysis = Analysis.objects.create(
-            owner=owner, network=network, image=image, job=job, result=cached
+            owner=owner, network=network, image=image, job=job, result=cached, epoch=epoch
         )
     if cached is None:
         from backend.analyses.tasks import run_analysis
@@ -54,14 +63,24 @@ def load_pixels(image: UploadedImage):
     return decode_image(image.path.read_bytes()).pixels
 
 
-def compute_result(network: Network, pixels, out_dir: Path):
-    """One forward pass through every layer; writes the .npy files; returns AnalysisOutput."""
+def compute_result(network: Network, pixels, out_dir: Path, epoch: int = 0):
+    """One forward pass through every layer; writes the .npy files; returns AnalysisOutput.
+
+    ``epoch`` > 0 runs the network with the weights saved after that training epoch."""
     from worker.analysis import run_analysis
     from worker.images import preprocess
     from worker.input_spec import InputSpec
-    from worker.model_cache import get_extractor
+    from worker.model_cache import get_checkpoint_extractor, get_extractor
 
-    extractor = get_extractor(str(network.model_path), network.weights_sha256)
+    if epoch:
+        checkpoint = network.checkpoint_path(epoch)
+        if checkpoint is None:
+            raise FileNotFoundError(f"no checkpoint for epoch {epoch}")
+        extractor = get_checkpoint_extractor(
+            str(network.model_path), network.weights_sha256, str(checkpoint)
+        )
+    else:
+        extractor = get_extractor(str(network.model_path), network.weights_sha256)
     x = preprocess(pixels, InputSpec.from_dict(network.input_spec))
     return run_analysis(extractor, x, out_dir)
 
@@ -74,15 +93,17 @@ def execute_analysis_job(job_id: int) -> None:
         return
     try:
         analysis = Analysis.objects.select_related("network", "image").get(job_id=job_id)
-        network, image = analysis.network, analysis.image
-        result = AnalysisResult.objects.filter(network=network, image_sha256=image.sha256).first()
+        network, image, epoch = analysis.network, analysis.image, analysis.epoch
+        result = AnalysisResult.objects.filter(
+            network=network, image_sha256=image.sha256, epoch=epoch
+        ).first()
         if result is None or not result.path.is_dir():
             # One forward pass takes milliseconds: no progress updates, they would cost more.
-            relative = result_directory(network, image.sha256)
+            relative = result_directory(network, image.sha256, epoch)
             output = compute_result(
-                network, load_pixels(image), Path(settings.MEDIA_ROOT) / relative
+                network, load_pixels(image), Path(settings.MEDIA_ROOT) / relative, epoch
             )
-            result = _store_result(network, image.sha256, relative, output, stale=result)
+            result = _store_result(network, image.sha256, relative, output, result, epoch)
         # One transaction (one commit) links the result and finishes the job.
         with transaction.atomic():
             Analysis.objects.filter(pk=analysis.pk).update(result=result)
@@ -93,7 +114,9 @@ def execute_analysis_job(job_id: int) -> None:
         jobs.fail(job_id, readable_reason(exc))
 
 
-def _store_result(network, image_sha256: str, relative: str, output, stale) -> AnalysisResult:
+def _store_result(
+    network, image_sha256: str, relative: str, output, stale, epoch: int = 0
+) -> AnalysisResult:
     values = {
         "directory": relative,
         "probabilities": output.probabilities,
@@ -106,10 +129,10 @@ def _store_result(network, image_sha256: str, relative: str, output, stale) -> A
     try:
         with transaction.atomic():
             return AnalysisResult.objects.create(
-                network=network, image_sha256=image_sha256, **values
+                network=network, image_sha256=image_sha256, epoch=epoch, **values
             )
     except IntegrityError:  # a concurrent job stored the same result first
-        return AnalysisResult.objects.get(network=network, image_sha256=image_sha256)
+        return AnalysisResult.objects.get(network=network, image_sha256=image_sha256, epoch=epoch)
 
 
 def readable_reason(exc: Exception) -> str:

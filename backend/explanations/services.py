@@ -86,7 +86,9 @@ def params_key(method: str, params: dict, layer: str) -> str:
 
 def predicted_class(network: Network, image_sha256: str) -> int | None:
     """The predicted class if an analysis of this image already stored one."""
-    stored = AnalysisResult.objects.filter(network=network, image_sha256=image_sha256).first()
+    stored = AnalysisResult.objects.filter(
+        network=network, image_sha256=image_sha256, epoch=0
+    ).first()
     if stored is None or not stored.probabilities:
         return None
     probabilities = stored.probabilities

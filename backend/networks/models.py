@@ -82,6 +82,36 @@ class Network(models.Model):
         """Exported kernels and biases (.npy), written at registration."""
         return Path(settings.MEDIA_ROOT) / "networks" / f"{self.name}-v{self.version}" / "weights"
 
+    @property
+    def checkpoint_epochs(self) -> list[int]:
+        """Epochs whose weights were saved during training (zoo networks), in order."""
+        return [row["epoch"] for row in self.history if row.get("checkpoint")]
+
+    def checkpoint_path(self, epoch: int) -> Path | None:
+        """The weights file saved after ``epoch`` (relative paths are to the repository)."""
+        for row in self.history:
+            if row.get("epoch") == epoch and row.get("checkpoint"):
+                return Path(settings.ROOT_DIR) / row["checkpoint"]
+        return None
+
+    def epoch_weights_dir(self, epoch: int) -> Path:
+        """Exported kernels and biases of checkpoint ``epoch`` (same file names)."""
+        return self.weights_dir / f"epoch_{epoch:02d}"
+
+    def resolve_epoch(self, epoch: int | None) -> int:
+        """0 for the trained network (no epoch, or the last one: the same weights);
+        ``ValueError`` with a sentence for an epoch this network has no checkpoint of."""
+        if epoch is None:
+            return 0
+        epochs = self.checkpoint_epochs
+        if not epochs:
+            raise ValueError(
+                "This network has no training history: only its trained state can be shown."
+            )
+        if epoch not in epochs:
+            raise ValueError(f"Choose an epoch from {epochs[0]} to {epochs[-1]}.")
+        return 0 if epoch == epochs[-1] else epoch
+
 
 class NetworkRegistration(models.Model):
     """A request to register an uploaded model file; its job runs the checks."""

@@ -64,6 +64,55 @@ def _attach_weight_files(layers: list[dict], exported: dict[int, dict]) -> list[
     return layers
 
 
+def _export_checkpoint_weights(
+    model_path: Path, weights_dir: Path, checkpoints: dict[int, Path]
+) -> None:
+    """Each checkpoint's kernels and biases into ``weights_dir/epoch_NN/`` (same names)."""
+    from worker.checkpoints import load_checkpoint_model
+    from worker.kernels import export_weights
+
+    for epoch, path in checkpoints.items():
+        export_weights(load_checkpoint_model(model_path, path), weights_dir / f"epoch_{epoch:02d}")
+
+
+def _repository_path(path: Path) -> str:
+    """``path`` relative to the repository root (zoo files), or absolute when outside it
+    (networks trained elsewhere, e.g. by tests); ``Network.model_path`` reads both."""
+    path = path.resolve()
+    try:
+        return str(path.relative_to(Path(settings.ROOT_DIR).resolve()))
+    except ValueError:
+        return str(path)
+
+
+def zoo_checkpoint_history(entry, manifest: dict) -> list[dict]:
+    """The manifest's per-epoch history, each row with its checkpoint when the zoo folder
+    holds ``checkpoints/history.json`` for these very weights (else the history as is).
+
+    Added per row: ``checkpoint`` (path from the repository root), ``checkpoint_sha256``
+    and ``test_accuracy`` (the checkpoint's accuracy on the full test split).
+    """
+    history = [dict(row) for row in manifest.get("history", [])]
+    record_path = entry.directory / "checkpoints" / "history.json"
+    if not record_path.is_file():
+        return history
+    record = json.loads(record_path.read_text(encoding="utf-8"))
+    if record.get("weights_sha256") != manifest.get("weights_sha256"):
+        return history  # checkpoints of another training run: not these weights
+    saved = {row["epoch"]: row for row in record.get("history", [])}
+    for row in history:
+        found = saved.get(row["epoch"])
+        if not found or not found.get("checkpoint"):
+            continue
+        path = (entry.directory / found["checkpoint"]).resolve()
+        if not path.is_file() or file_sha256(path) != found.get("sha256"):
+            continue
+        row["checkpoint"] = _repository_path(path)
+        row["checkpoint_sha256"] = found["sha256"]
+        row["test_accuracy"] = found.get("test_accuracy")
+    return history
+
+
 def zoo_network_fields(entry) -> dict:
     """Validate a zoo file and export its weights; the Network field values (no database write).
 
@@ -75,7 +124,11 @@ def zoo_network_fields(entry) -> dict:
     summary = validate_model_file(entry.model_path)
     weights_dir = Network(name=manifest["name"], version=manifest["version"]).weights_dir
     exported = _export_weights(entry.model_path, weights_dir)
-    relative = entry.model_path.resolve().relative_to(Path(settings.ROOT_DIR).resolve())
+    history = zoo_checkpoint_history(entry, manifest)
+    root = Path(settings.ROOT_DIR)
+    checkpoints = {row["epoch"]: root / row["checkpoint"] for row in history if "checkpoint" in row}
+    _export_checkpoint_weights(entry.model_path, weights_dir, checkpoints)
+    relative = _repository_path(entry.model_path)
     return {
         "name": manifest["name"],
         "version": manifest["version"],
@@ -92,7 +145,7 @@ def zoo_network_fields(entry) -> dict:
         "params": summary["params"],
         "softmax_output": summary["softmax_output"],
         "test_accuracy": manifest.get("test_accuracy"),
-        "history": manifest.get("history", []),
+        "history": history,
     }
 
 

@@ -110,7 +110,7 @@ def analysis_for_step(owner, network, image) -> Analysis:
     """The owner's analysis of (network, image) if one exists and did not fail; else a new one
     (which reuses a stored result when the same pixels were analysed before)."""
     existing = (
-        Analysis.objects.filter(owner=owner, network=network, image=image)
+        Analysis.objects.filter(owner=owner, network=network, image=image, epoch=0)
         .exclude(job__status__in=[JobStatus.FAILED, JobStatus.CANCELLED])
         .order_by("-pk")
         .first()

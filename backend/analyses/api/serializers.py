@@ -10,6 +10,12 @@ class AnalysisCreateSerializer(serializers.Serializer):
     network = serializers.IntegerField(help_text="id of a network you may see")
     image = serializers.IntegerField(required=False, help_text="id of one of your images")
     sample = SampleChoiceSerializer(required=False, help_text="or a dataset sample image")
+    epoch = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        help_text="for a network with a training history: show it as it was after this "
+        "training epoch (1 to its number of epochs; the last is the trained network)",
+    )
 
     def validate(self, attrs):
         if ("image" in attrs) == ("sample" in attrs):
@@ -51,6 +57,7 @@ class AnalysisSerializer(serializers.ModelSerializer):
     activations_url = serializers.SerializerMethodField()
     prediction = serializers.SerializerMethodField()
     layers = serializers.SerializerMethodField()
+    epoch = serializers.SerializerMethodField()
 
     class Meta:
         model = Analysis
@@ -61,12 +68,17 @@ class AnalysisSerializer(serializers.ModelSerializer):
             "input",
             "true_label",
             "job",
+            "epoch",
             "prediction",
             "layers",
             "activations_url",
             "created_at",
         ]
         read_only_fields = fields
+
+    def get_epoch(self, analysis: Analysis) -> int | None:
+        """The training epoch whose weights were used; null for the trained network."""
+        return analysis.epoch or None
 
     def _done(self, analysis: Analysis) -> bool:
         return analysis.result_id is not None and analysis.job.status == "succeeded"

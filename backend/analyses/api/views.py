@@ -44,8 +44,12 @@ class AnalysisViewSet(
         network = Network.objects.visible_to(request.user).filter(pk=data["network"]).first()
         if network is None:
             raise NotFound("There is no such network.")
+        try:
+            epoch = network.resolve_epoch(data.get("epoch"))
+        except ValueError as exc:
+            raise ValidationError({"epoch": [str(exc)]}) from exc
         image = image_from_choice(request.user, data)
-        analysis = services.create_analysis(request.user, network, image)
+        analysis = services.create_analysis(request.user, network, image, epoch)
         analysis = self.get_queryset().get(pk=analysis.pk)
         return Response(AnalysisSerializer(analysis).data, status=status.HTTP_202_ACCEPTED)
 
@@ -186,7 +190,12 @@ def intermediate_response(analysis, request, index: int):
     kernel_file = (described.get("weights") or {}).get("kernel")
     if not kernel_file:
         raise Http404("This layer's weights are not available.")
-    kernel = np.load(analysis.network.weights_dir / kernel_file, allow_pickle=False)
+    weights_dir = (
+        analysis.network.epoch_weights_dir(analysis.epoch)
+        if analysis.epoch
+        else analysis.network.weights_dir
+    )
+    kernel = np.load(weights_dir / kernel_file, allow_pickle=False)
     config = described["config"]
     parts = channel_contributions(
         x,

@@ -166,6 +166,7 @@ SPECTACULAR_SETTINGS = {
         "JobKindEnum": "backend.jobs.models.JobKind",
         "ExplanationKindEnum": "backend.explanations.models.ExplanationKind",
         "DatasetViewKindEnum": "backend.evaluations.models.DatasetViewKind",
+        "FeatureVisKindEnum": "backend.features.models.FeatureVisKind",
     },
 }
 

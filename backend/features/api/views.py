@@ -90,6 +90,7 @@ class FeatureVisViewSet(
         return npy_response(np.load(path, allow_pickle=False).astype(np.uint8))
 
     @extend_schema(
+        operation_id="feature_vis_image_retrieve",
         responses={(200, "image/png"): OpenApiTypes.BINARY},
         description="Image ``index`` as a PNG at the network's input size (scale it up "
         "on the client, nearest neighbour).",

@@ -67,9 +67,15 @@ class LayerSerializer(serializers.Serializer):
 class NetworkDetailSerializer(NetworkSerializer):
     layers = serializers.SerializerMethodField()
     history = serializers.JSONField(read_only=True)
+    checkpoint_epochs = serializers.ListField(
+        child=serializers.IntegerField(),
+        read_only=True,
+        help_text="Training epochs whose weights were saved: analyses and layer weights "
+        'take ?epoch / "epoch" from these (the last is the trained network).',
+    )
 
     class Meta(NetworkSerializer.Meta):
-        fields = [*NetworkSerializer.Meta.fields, "layers", "history"]
+        fields = [*NetworkSerializer.Meta.fields, "layers", "history", "checkpoint_epochs"]
         read_only_fields = fields
 
     def get_layers(self, network: Network) -> list[dict]:

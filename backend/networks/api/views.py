@@ -141,9 +141,15 @@ class NetworkViewSet(
         return super().list(request, *args, **kwargs)
 
     @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "epoch", int, description="the weights saved after this training epoch"
+            )
+        ],
         responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
         description="A layer's weights as a NumPy .npy file (float32), e.g. a conv kernel "
-        "of shape (kh, kw, in_channels, out_channels).",
+        "of shape (kh, kw, in_channels, out_channels). With ?epoch=N (networks with a "
+        "training history), the weights as they were after training epoch N.",
     )
     @action(
         detail=True,
@@ -159,8 +165,17 @@ class NetworkViewSet(
         filename = ((layer or {}).get("weights") or {}).get(part)
         if not filename:
             raise Http404("This layer has no such weights.")
+        directory = network.weights_dir
+        epoch_text = request.query_params.get("epoch")
+        if epoch_text not in (None, ""):
+            try:
+                epoch = network.resolve_epoch(int(epoch_text) if epoch_text.isdigit() else -1)
+            except ValueError as exc:
+                raise ValidationError({"epoch": [str(exc)]}) from exc
+            if epoch:
+                directory = network.epoch_weights_dir(epoch)
         return private_file_response(
-            network.weights_dir / filename,
+            directory / filename,
             "application/octet-stream",
             filename=f"{network.name}-{layer['name']}-{part}.npy",
         )

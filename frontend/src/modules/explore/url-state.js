@@ -1,6 +1,7 @@
 /**
  * The Explore view's state in the URL query: dataset, network, sample index or uploaded image id,
- * the open layer and the colour scope. parse ∘ build is the identity on valid states.
+ * the open layer, the colour scope and the training epoch (networks with checkpoints; none:
+ * the trained network). parse ∘ build is the identity on valid states.
  */
 import { DEFAULT_SCOPE, isScope } from './scope'
 
@@ -9,11 +10,12 @@ const str = (v) => {
   return s === null || s === '' ? null : String(s)
 }
 
-/** @returns {{dataset: string|null, network: string|null, sample: number|null, image: string|null, layer: string|null, scope: string}} */
+/** @returns {{dataset: string|null, network: string|null, sample: number|null, image: string|null, layer: string|null, scope: string, epoch: number|null}} */
 export function parseExploreQuery(query = {}) {
   const sample = str(query.sample)
   const scope = str(query.scope)
   const image = str(query.image)
+  const epoch = str(query.epoch)
   return {
     dataset: str(query.dataset),
     network: str(query.network),
@@ -21,10 +23,11 @@ export function parseExploreQuery(query = {}) {
     image: sample !== null && /^\d+$/.test(sample) ? null : image,
     layer: str(query.layer),
     scope: scope && isScope(scope) ? scope : DEFAULT_SCOPE,
+    epoch: epoch !== null && /^\d+$/.test(epoch) && Number(epoch) > 0 ? Number(epoch) : null,
   }
 }
 
-const KEYS = ['dataset', 'network', 'sample', 'image', 'layer', 'scope']
+const KEYS = ['dataset', 'network', 'sample', 'image', 'layer', 'scope', 'epoch']
 
 /**
  * State → query object (strings only; empty and default values left out). Keys that are not

@@ -17,6 +17,7 @@ export function useExploreSelection() {
   const image = computed(() => state.value.image)
   const layer = computed(() => state.value.layer)
   const scope = computed(() => state.value.scope)
+  const epoch = computed(() => state.value.epoch)
 
   /** @param {Record<string, any>} patch null/undefined removes a key */
   function update(patch, { replace = false } = {}) {
@@ -31,9 +32,12 @@ export function useExploreSelection() {
     image,
     layer,
     scope,
+    epoch,
     update,
-    setDataset: (name, opts) => update({ dataset: name, network: null, sample: null, image: null, layer: null }, opts),
-    setNetwork: (id, opts) => update({ network: id, layer: null }, opts),
+    setDataset: (name, opts) => update({ dataset: name, network: null, sample: null, image: null, layer: null, epoch: null }, opts),
+    setNetwork: (id, opts) => update({ network: id, layer: null, epoch: null }, opts),
+    // the slider moves often: one history entry per drag would flood back / forward
+    setEpoch: (n) => update({ epoch: n }, { replace: true }),
     setSample: (index) => update({ sample: index, image: null }),
     setImage: (id) => update({ image: id, sample: null }),
     // every view change is a history entry, so back / forward walk through the views

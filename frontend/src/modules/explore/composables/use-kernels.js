@@ -1,8 +1,14 @@
-import { markRaw, onScopeDispose, shallowRef, watch } from 'vue'
+import { markRaw, onScopeDispose, ref, shallowRef, watch } from 'vue'
 import { api } from '@/api/client'
 import { parseNpy } from '@/api/npy'
 
 const CACHE = new Map() // kernel url → ready state (weights do not change for a network version)
+
+/** A layer weight URL for the weights saved after training epoch `epoch` (null: trained). */
+export function epochWeightsUrl(url, epoch) {
+  if (!url || !epoch) return url
+  return `${url}${url.includes('?') ? '&' : '?'}epoch=${epoch}`
+}
 
 /** Kernel array (kh, kw, in, out) → {status, shape, data, vmax}. */
 async function fetchKernel(url, signal) {
@@ -17,28 +23,31 @@ async function fetchKernel(url, signal) {
 
 /**
  * The convolution kernels of a network, fetched in the background as soon as its structure is
- * known, so opening a conv layer shows its kernels at once. kernels: { [url]: state }.
+ * known, so opening a conv layer shows its kernels at once. kernels: { [kernel_url]: state },
+ * keyed by the layer's kernel_url; with `epochRef` (a training epoch, or null for the trained
+ * network) the states are those of that epoch's weights.
  */
-export function useKernels(networkRef) {
+export function useKernels(networkRef, epochRef = ref(null)) {
   const kernels = shallowRef({})
   let controller = null
 
   watch(
-    networkRef,
-    async (net) => {
+    [networkRef, epochRef],
+    async ([net, epoch]) => {
       controller?.abort()
       controller = new AbortController()
       const { signal } = controller
       const urls = (net?.layers || []).filter((l) => l.kernel_url && /conv/i.test(l.type)).map((l) => l.kernel_url)
-      kernels.value = Object.fromEntries(urls.filter((u) => CACHE.has(u)).map((u) => [u, CACHE.get(u)]))
+      const fetchUrl = (u) => epochWeightsUrl(u, epoch)
+      kernels.value = Object.fromEntries(urls.filter((u) => CACHE.has(fetchUrl(u))).map((u) => [u, CACHE.get(fetchUrl(u))]))
       // all at once: they are small, and should be in memory before anyone opens a layer
       await Promise.all(
         urls
-          .filter((url) => !CACHE.has(url))
+          .filter((url) => !CACHE.has(fetchUrl(url)))
           .map(async (url) => {
             try {
-              const state = await fetchKernel(url, signal)
-              CACHE.set(url, state)
+              const state = await fetchKernel(fetchUrl(url), signal)
+              CACHE.set(fetchUrl(url), state)
               if (!signal.aborted) kernels.value = { ...kernels.value, [url]: state }
             } catch (e) {
               if (e?.name === 'AbortError' || signal.aborted) return

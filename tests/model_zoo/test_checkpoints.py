@@ -1,0 +1,93 @@
+"""Training history (issue 8 part 4): a recipe trained with checkpoints saves the weights
+after every epoch; each checkpoint reproduces its recorded test accuracy, and the last one is
+the saved network bit for bit. (Quick run: tests/conftest.py history_zoo_dir.)"""
+
+import json
+
+import numpy as np
+import pytest
+
+from model_zoo.registry import sha256_file
+
+
+@pytest.fixture(scope="module")
+def train_module():
+    from model_zoo import train
+
+    return train
+
+
+@pytest.fixture(scope="module")
+def record(history_zoo_dir) -> dict:
+    return json.loads((history_zoo_dir / "checkpoints" / "history.json").read_text("utf-8"))
+
+
+def load_checkpoint(train_module, path):
+    model = train_module.load_builder("tiny-vgg")()
+    model.load_weights(str(path))
+    return model
+
+
+def test_record_matches_the_saved_network(record, history_zoo_dir):
+    manifest = json.loads((history_zoo_dir / "manifest.json").read_text("utf-8"))
+    model_sha = sha256_file(history_zoo_dir / "model.keras")
+    assert record["weights_sha256"] == manifest["weights_sha256"] == model_sha
+    assert record["test_split"] == "full"
+    assert (
+        [row["epoch"] for row in record["history"]]
+        == [1, 2, 3]
+        == [row["epoch"] for row in manifest["history"]]
+    )
+    for saved, logged in zip(record["history"], manifest["history"], strict=True):
+        for key in ("loss", "accuracy", "val_loss", "val_accuracy"):
+            assert saved[key] == logged[key], (saved["epoch"], key)
+        path = history_zoo_dir / saved["checkpoint"]
+        assert path.name == f"epoch_{saved['epoch']:02d}.weights.h5"
+        assert sha256_file(path) == saved["sha256"]
+        assert path.stat().st_size < 400_000  # weights only, no optimiser state
+
+
+def test_last_checkpoint_is_the_saved_network(record, history_zoo_dir, train_module):
+    import keras
+
+    trained = keras.saving.load_model(
+        history_zoo_dir / "model.keras", compile=False, safe_mode=True
+    )
+    last = load_checkpoint(train_module, history_zoo_dir / record["history"][-1]["checkpoint"])
+    for a, b in zip(trained.get_weights(), last.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_each_checkpoint_reproduces_its_recorded_test_accuracy(
+    record, history_zoo_dir, train_module
+):
+    measured = []
+    for row in record["history"]:
+        model = load_checkpoint(train_module, history_zoo_dir / row["checkpoint"])
+        accuracy = train_module.evaluate_model(model, "fashion-mnist")
+        assert accuracy == row["test_accuracy"], row["epoch"]
+        measured.append(accuracy)
+    manifest = json.loads((history_zoo_dir / "manifest.json").read_text("utf-8"))
+    assert measured[-1] == manifest["test_accuracy"]
+    assert measured[0] < measured[-1]  # training helped
+
+
+def test_saving_checkpoints_does_not_change_training(train_module, tmp_path):
+    """The per-epoch hook builds a copy of the network (drawing initialiser seeds); with
+    dropout (deep-bn) the run must still train exactly as one without checkpoints."""
+    from datasets.registry import get_dataset
+
+    images, labels = get_dataset("fashion-mnist").load("train")
+    x, y = train_module.preprocess(images[:192]), labels[:192]
+    recipe = train_module.load_recipe("deep-bn")
+    build = train_module.load_builder("deep-bn")
+
+    def hook(epoch, model, row):  # what train(checkpoints=True) does after each epoch
+        path = tmp_path / train_module.checkpoint_name(epoch)
+        train_module.save_weights_copy(build, model, path)
+        train_module.load_weights_copy(build, path)
+
+    plain, _ = train_module.fit_arrays(build, recipe, x, y, epochs=2)
+    hooked, _ = train_module.fit_arrays(build, recipe, x, y, epochs=2, on_epoch_end=hook)
+    for a, b in zip(plain.get_weights(), hooked.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
