@@ -45,6 +45,21 @@ NETWORK = "tiny-vgg"
 BROWSER_ROWS: list[dict] = []  # filled by the browser section of bench_end_to_end
 
 
+def section_in_own_process(script: str) -> list[str]:
+    """The markdown lines a bench script prints, run in its own process: it sets the worker's
+    TensorFlow options (oneDNN, lanes) before TensorFlow starts, which this process cannot."""
+    env = {k: v for k, v in os.environ.items() if k != "TF_ENABLE_ONEDNN_OPTS"}
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / script)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout.splitlines()
+
+
 def summarise(samples: list[float]) -> dict[str, float]:
     ordered = sorted(samples)
     p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
@@ -291,40 +306,13 @@ def main() -> None:
         from bench.browser_bench import markdown
 
         lines += markdown(BROWSER_ROWS)
-    if not args.no_attribution:
-        # Its own process: it sets the worker's TensorFlow options before TensorFlow starts.
-        env = {k: v for k, v in os.environ.items() if k != "TF_ENABLE_ONEDNN_OPTS"}
-        done = subprocess.run(
-            [sys.executable, str(ROOT / "bench" / "attribution_bench.py")],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        lines += done.stdout.splitlines()
-    if not args.no_dataset:
-        env = {k: v for k, v in os.environ.items() if k != "TF_ENABLE_ONEDNN_OPTS"}
-        done = subprocess.run(
-            [sys.executable, str(ROOT / "bench" / "dataset_bench.py")],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        lines += done.stdout.splitlines()
-    if not args.no_feature_vis:
-        env = {k: v for k, v in os.environ.items() if k != "TF_ENABLE_ONEDNN_OPTS"}
-        done = subprocess.run(
-            [sys.executable, str(ROOT / "bench" / "feature_vis_bench.py")],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        lines += done.stdout.splitlines()
+    for skip, script in (
+        (args.no_attribution, "attribution_bench.py"),
+        (args.no_dataset, "dataset_bench.py"),
+        (args.no_feature_vis, "feature_vis_bench.py"),
+    ):
+        if not skip:
+            lines += section_in_own_process(script)
     args.out.write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 
