@@ -248,27 +248,16 @@ def _store(registration, built, report) -> Dataset:
 
 def execute_registration_job(job_id: int) -> None:
     """Body of the Celery task: claim, check and read the zip, store it or refuse. Never raises."""
-    import logging
     import zipfile
     from pathlib import Path
 
     from django.conf import settings
 
     from backend.datasets.models import DatasetRegistration
-    from backend.jobs import services as jobs
-    from backend.jobs.checks import JobChecks
-    from backend.jobs.models import Job
+    from backend.jobs.checks import run_registration_job
     from worker.dataset_archive import DatasetRejected, build_dataset
 
-    logger = logging.getLogger(__name__)
-    job = jobs.claim(job_id)
-    if job is None:
-        logger.info("job %s was already taken or cancelled; skipping", job_id)
-        return
-    checks = JobChecks(job_id, DATASET_CHECKS, job.result)
-    registration = None
-    try:
-        registration = DatasetRegistration.objects.select_related("owner").get(job_id=job_id)
+    def body(registration, checks) -> str:
         params = registration.params
         check_name(registration.name)
         path = Path(settings.MEDIA_ROOT) / registration.staged_file
@@ -287,6 +276,7 @@ def execute_registration_job(job_id: int) -> None:
             )
         dataset = _store(registration, built, checks.report)
         DatasetRegistration.objects.filter(pk=registration.pk).update(dataset=dataset)
+        many = len(built.ignored) != 1
         checks.result.update(
             dataset=dataset.name,
             classes=built.classes,
@@ -296,33 +286,34 @@ def execute_registration_job(job_id: int) -> None:
             ignored=built.ignored[:200],
             warnings=(
                 [
-                    f"{len(built.ignored)} file{'s' if len(built.ignored) != 1 else ''} that "
-                    f"{'are not images' if len(built.ignored) != 1 else 'is not an image'} "
-                    f"{'were' if len(built.ignored) != 1 else 'was'} ignored."
+                    f"{len(built.ignored)} file{'s' if many else ''} that "
+                    f"{'are not images' if many else 'is not an image'} "
+                    f"{'were' if many else 'was'} ignored."
                 ]
                 if built.ignored
                 else []
             ),
         )
-        Job.objects.filter(pk=job_id).update(result=checks.result)
-        jobs.succeed(job_id, f"Registered the dataset {dataset.name}: every check passed.")
-    except Exception as exc:
+        return f"Registered the dataset {dataset.name}: every check passed."
+
+    def refusal(exc: Exception, checks) -> tuple[str, str | None] | None:
         if isinstance(exc, DatasetRejected):
-            reason, check = str(exc), exc.check
-            checks.result["unreadable"] = exc.files if check == "images" else []
+            checks.result["unreadable"] = exc.files if exc.check == "images" else []
             checks.result["files"] = exc.files
-        elif isinstance(exc, DatasetRegistrationError):
-            reason, check = str(exc), None
-        else:
-            logger.exception("dataset registration job %s failed", job_id)
-            reason, check = _unexpected_reason(exc), None
-        checks.fail(reason, check)
-        jobs.fail(job_id, reason)
-        Job.objects.filter(pk=job_id).update(result=checks.result)
-    finally:
-        if registration is not None:
-            discard_staged(registration.staged_file)
-            DatasetRegistration.objects.filter(pk=registration.pk).update(staged_file="")
+            return str(exc), exc.check
+        if isinstance(exc, DatasetRegistrationError):
+            return str(exc), None
+        return None
+
+    run_registration_job(
+        job_id,
+        definitions=DATASET_CHECKS,
+        registrations=DatasetRegistration.objects,
+        body=body,
+        refusal=refusal,
+        unexpected=_unexpected_reason,
+        discard=discard_staged,
+    )
 
 
 def _unexpected_reason(exc: Exception) -> str:

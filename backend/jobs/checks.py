@@ -5,7 +5,12 @@ status ``pending`` → ``running`` → ``passed`` | ``failed`` | ``skipped``. Pr
 of checks finished.
 """
 
+import logging
+from collections.abc import Callable
+
 from backend.jobs.models import Job, JobStatus
+
+logger = logging.getLogger(__name__)
 
 PENDING, RUNNING, PASSED, FAILED, SKIPPED = "pending", "running", "passed", "failed", "skipped"
 FINISHED = (PASSED, FAILED, SKIPPED)
@@ -82,3 +87,47 @@ class JobChecks:
         Job.objects.filter(pk=self.job_id, status=JobStatus.RUNNING).update(
             result=self.result, progress=min(0.99, self.progress), message=message
         )
+
+
+def run_registration_job(
+    job_id: int,
+    *,
+    definitions,
+    registrations,
+    body: Callable[[object, JobChecks], str],
+    refusal: Callable[[Exception, JobChecks], tuple[str, str | None] | None],
+    unexpected: Callable[[Exception], str],
+    discard: Callable[[str], None],
+) -> None:
+    """What every registration job does around its own checks: claim the job, run
+    ``body(registration, checks)`` (it returns the success message), turn a refusal into a failed
+    check with the rest skipped and a failed job, and always delete the staged upload.
+    ``refusal(exc, checks)`` gives (reason, check name or None) for an expected refusal, or None
+    for a fault of the server (logged, and told in ``unexpected(exc)``'s words). Never raises."""
+    from backend.jobs import services as jobs
+
+    job = jobs.claim(job_id)
+    if job is None:
+        logger.info("job %s was already taken or cancelled; skipping", job_id)
+        return
+    checks = JobChecks(job_id, definitions, job.result)
+    registration = None
+    try:
+        registration = registrations.select_related("owner").get(job_id=job_id)
+        message = body(registration, checks)
+        Job.objects.filter(pk=job_id).update(result=checks.result)
+        if not jobs.succeed(job_id, message):
+            logger.info("registration job %s was cancelled while it ran", job_id)
+    except Exception as exc:
+        refused = refusal(exc, checks)
+        if refused is None:
+            logger.exception("registration job %s failed", job_id)
+            refused = (unexpected(exc), None)
+        reason, check = refused
+        checks.fail(reason, check)
+        jobs.fail(job_id, reason)
+        Job.objects.filter(pk=job_id).update(result=checks.result)
+    finally:
+        if registration is not None:
+            discard(registration.staged_file)
+            registrations.filter(pk=registration.pk).update(staged_file="")

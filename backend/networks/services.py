@@ -538,22 +538,10 @@ def create_registration(owner, upload, params: dict):
 
 def execute_registration_job(job_id: int) -> None:
     """Body of the Celery task: claim, run every check, register or refuse. Never raises."""
-    import logging
-
-    from backend.jobs import services as jobs
-    from backend.jobs.checks import JobChecks
-    from backend.jobs.models import Job
+    from backend.jobs.checks import run_registration_job
     from backend.networks.models import NetworkRegistration
 
-    logger = logging.getLogger(__name__)
-    job = jobs.claim(job_id)
-    if job is None:
-        logger.info("job %s was already taken or cancelled; skipping", job_id)
-        return
-    checks = JobChecks(job_id, NETWORK_CHECKS, job.result)
-    registration = None
-    try:
-        registration = NetworkRegistration.objects.select_related("owner").get(job_id=job_id)
+    def body(registration, checks) -> str:
         params = registration.params
         request = RegistrationRequest(
             file=Path(settings.MEDIA_ROOT) / registration.staged_file,
@@ -578,25 +566,22 @@ def execute_registration_job(job_id: int) -> None:
             version=network.version,
             dataset=network.dataset.name if network.dataset else None,
         )
-        Job.objects.filter(pk=job_id).update(result=checks.result)
-        if not jobs.succeed(
-            job_id, f"Registered {network.name} v{network.version}: every check passed."
-        ):
-            logger.info("registration job %s was cancelled while it ran", job_id)
-    except Exception as exc:
+        return f"Registered {network.name} v{network.version}: every check passed."
+
+    def refusal(exc: Exception, checks) -> tuple[str, str | None] | None:
         if isinstance(exc, RegistrationError):
-            reason = str(exc)
-            checks.fail(reason, getattr(exc, "check", None))
-        else:
-            logger.exception("registration job %s failed", job_id)
-            reason = _unexpected_reason(exc)
-            checks.fail(reason)
-        jobs.fail(job_id, reason)
-        Job.objects.filter(pk=job_id).update(result=checks.result)
-    finally:
-        if registration is not None:
-            discard_staged(registration.staged_file)
-            NetworkRegistration.objects.filter(pk=registration.pk).update(staged_file="")
+            return str(exc), getattr(exc, "check", None)
+        return None
+
+    run_registration_job(
+        job_id,
+        definitions=NETWORK_CHECKS,
+        registrations=NetworkRegistration.objects,
+        body=body,
+        refusal=refusal,
+        unexpected=_unexpected_reason,
+        discard=discard_staged,
+    )
 
 
 def _unexpected_reason(exc: Exception) -> str:
