@@ -1,4 +1,4 @@
-# One image for the web server and the worker (see docker-compose.yml).
+# One image for the web server, the workers and beat (see docker-compose.yml).
 FROM node:20-bookworm-slim AS frontend
 WORKDIR /app/frontend
 COPY frontend/package.json frontend/package-lock.json ./
@@ -18,7 +18,15 @@ COPY worker worker
 COPY datasets datasets
 COPY model_zoo model_zoo
 COPY manage.py ./
-RUN pip install --no-cache-dir -e .
+# PIP_EXTRAS=gpu builds the GPU worker's image: the CUDA build of TensorFlow replaces the CPU
+# wheel (both install the same `tensorflow` package, so the CPU one is removed first).
+ARG PIP_EXTRAS=""
+RUN pip install --no-cache-dir -e ".${PIP_EXTRAS:+[$PIP_EXTRAS]}" \
+    && if echo ",$PIP_EXTRAS," | grep -q ",gpu,"; then \
+         pip uninstall -y tensorflow-cpu \
+         && pip install --no-cache-dir --no-deps --force-reinstall \
+              "tensorflow==$(python -c 'import importlib.metadata as m; print(m.version("tensorflow"))')"; \
+       fi
 COPY --from=frontend /app/frontend/dist frontend/dist
 RUN DJANGO_SECRET_KEY=build DJANGO_ALLOWED_HOSTS=x python manage.py collectstatic --noinput \
     --settings backend.config.settings.production

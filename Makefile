@@ -1,11 +1,20 @@
 # ConvScope: `make dev` sets up and runs the product, `make test` runs every test.
-.PHONY: dev setup test bench lint format zoo frontend clean
+.PHONY: dev setup test chaos fuzz bench lint format zoo frontend clean
 
 dev:
 	@bash scripts/dev.sh
 
 test:
 	@bash scripts/test.sh $(PYTEST_ARGS)
+
+# The chaos tests alone (they also run in `make test`): workers and Redis killed mid-job.
+chaos:
+	@bash scripts/chaos.sh
+
+# The hostile-input tests at full strength: 200 generated requests per API operation, then
+# the hostile image and model corpora (the suite runs them too, with 10 requests each).
+fuzz:
+	@bash scripts/fuzz.sh $(PYTEST_ARGS)
 
 bench:
 	@bash scripts/bench.sh

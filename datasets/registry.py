@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from datasets.base import Dataset
@@ -23,6 +24,7 @@ def list_datasets() -> list[Dataset]:
 # itself stays free of Django.
 _STORED_ROOT: Path | None = None
 _STORED: dict[str, Dataset] = {}
+_FETCH: Callable[[str], object] | None = None
 _SAFE_NAME = re.compile(r"^[-a-zA-Z0-9_]+$")
 
 
@@ -31,6 +33,13 @@ def set_stored_root(root: str | Path | None) -> None:
     global _STORED_ROOT
     _STORED_ROOT = Path(root) if root is not None else None
     _STORED.clear()
+
+
+def set_stored_fetch(fetch: Callable[[str], object] | None) -> None:
+    """``fetch(name)`` makes a stored dataset's folder present under the root when it is
+    missing (the application copies it from shared storage); None: nothing to fetch."""
+    global _FETCH
+    _FETCH = fetch
 
 
 def stored_root() -> Path | None:
@@ -48,6 +57,8 @@ def _stored_dataset(name: str) -> Dataset | None:
     if _STORED_ROOT is None or not _SAFE_NAME.match(name):
         return None
     manifest = _STORED_ROOT / name / MANIFEST_FILE
+    if _FETCH is not None and not manifest.is_file():
+        _FETCH(name)
     try:
         version = manifest.stat().st_mtime_ns
     except OSError:

@@ -29,8 +29,9 @@ fi
 export CELERY_BROKER_URL="${CELERY_BROKER_URL:-redis://127.0.0.1:$REDIS_PORT/0}"
 
 say "Starting the Celery worker"
-"$VENV/bin/celery" -A backend.config.celery_app worker -Q default,cpu_heavy \
-  --concurrency 1 --loglevel INFO --logfile "$ROOT/var/worker.log" >>"$ROOT/var/worker.log" 2>&1 &
+# One machine: one worker takes every queue and runs beat (the sweeper of jobs whose worker died).
+"$VENV/bin/celery" -A backend.config.celery_app worker -Q default,cpu_heavy,gpu \
+  -B --schedule "$ROOT/var/celerybeat-schedule" --concurrency 1 --loglevel INFO --logfile "$ROOT/var/worker.log" >>"$ROOT/var/worker.log" 2>&1 &
 PIDS+=($!)
 
 say "Starting the web server"

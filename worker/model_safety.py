@@ -26,6 +26,10 @@ MAX_JSON_BYTES = 32 * 1024 * 1024
 # (random-looking floats) compress about 1.1:1; even zero-heavy ones stay far below.
 MAX_RATIO = 200
 RATIO_CHECK_MIN_BYTES = 10 * 1024 * 1024
+# What Keras 3 writes in a .keras archive: anything else (a pickle, a script) has no business
+# there, and would be kept with the registered network.
+KERAS_ENTRIES = {"config.json", "metadata.json", "model.weights.h5", "model.weights.npz"}
+KERAS_ASSETS = "assets/"
 
 ZIP_MAGIC = b"PK\x03\x04"
 HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
@@ -227,6 +231,11 @@ def _check_zip_entries(zf: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
             raise ModelRejected(f"The archive entry {name!r} is a symbolic link.")
         if info.flag_bits & 0x1:
             raise ModelRejected(f"The archive entry {name!r} is encrypted.")
+        if name not in KERAS_ENTRIES and not name.startswith(KERAS_ASSETS):
+            raise ModelRejected(
+                f"The archive has an unexpected entry {name!r}; a Keras 3 file holds only "
+                "config.json, metadata.json, the weights and assets/."
+            )
         total += info.file_size
         if total > MAX_UNCOMPRESSED_BYTES:
             raise ModelRejected(

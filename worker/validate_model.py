@@ -60,15 +60,17 @@ def main(argv: list[str]) -> int:
         return 2
     try:
         result = validate_in_process(argv[0])
-    except ModelRejected as exc:
-        result, status = {"error": str(exc)}, 2
     except Exception as exc:  # report, never crash with a traceback
         text = " ".join(str(exc).split())[:300] or type(exc).__name__
+        # TensorFlow's out-of-memory error can arrive wrapped in a refusal of the loader
+        # ("Keras could not load this model: {{function_node …}} OOM when allocating …").
         if isinstance(exc, MemoryError) or any(m in text for m in _MEMORY_MARKERS):
             limit = os.environ.get("CONVSCOPE_VALIDATE_MEMORY_MB", "the allowed")
             text = f"Loading the model needs more than {limit} MB of memory."
-        else:
+        elif not isinstance(exc, ModelRejected):
             text = f"Keras could not load this model: {text}"
+        else:
+            text = str(exc)
         result, status = {"error": text}, 2
     else:
         status = 0

@@ -1,12 +1,12 @@
 """Analyses: one network applied to one image. Results are shared by identical requests."""
 
-from pathlib import Path
-
 from django.conf import settings
 from django.db import models
 
+from backend.core.media import StoredFolderMixin
 
-class AnalysisResult(models.Model):
+
+class AnalysisResult(StoredFolderMixin, models.Model):
     """Every layer's activation for (network version, image pixels, epoch); computed once."""
 
     network = models.ForeignKey(
@@ -30,10 +30,6 @@ class AnalysisResult(models.Model):
 
     def __str__(self) -> str:
         return f"result {self.network_id}/{self.image_sha256[:12]}"
-
-    @property
-    def path(self) -> Path:
-        return Path(settings.MEDIA_ROOT) / self.directory
 
 
 class Analysis(models.Model):

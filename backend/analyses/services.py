@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from backend.analyses.models import Analysis, AnalysisResult
+from backend.core import media
 from backend.jobs import services as jobs
 from backend.jobs.models import JobKind, JobStatus
 from backend.networks.models import Network
@@ -31,7 +32,7 @@ def create_analysis(owner, network: Network, image: UploadedImage, epoch: int = 
     cached = AnalysisResult.objects.filter(
         network=network, image_sha256=image.sha256, epoch=epoch
     ).first()
-    if cached is not None and not cached.path.is_dir():
+    if cached is not None and not cached.is_stored():
         cached.delete()  # its files are gone: compute again
         cached = None
     with transaction.atomic():
@@ -50,10 +51,7 @@ def create_analysis(owner, network: Network, image: UploadedImage, epoch: int = 
     if cached is None:
         from backend.analyses.tasks import run_analysis
 
-        jobs.enqueue(
-            job,
-            lambda: run_analysis.apply_async(kwargs={"job_id": job.pk}, retry=False),
-        )
+        jobs.enqueue(job, run_analysis)
     return analysis
 
 
@@ -97,12 +95,13 @@ def execute_analysis_job(job_id: int) -> None:
         result = AnalysisResult.objects.filter(
             network=network, image_sha256=image.sha256, epoch=epoch
         ).first()
-        if result is None or not result.path.is_dir():
+        if result is None or not result.is_stored():
             # One forward pass takes milliseconds: no progress updates, they would cost more.
             relative = result_directory(network, image.sha256, epoch)
             output = compute_result(
                 network, load_pixels(image), Path(settings.MEDIA_ROOT) / relative, epoch
             )
+            media.publish(relative)  # before the row: a row always points at stored files
             result = _store_result(network, image.sha256, relative, output, result, epoch)
         # One transaction (one commit) links the result and finishes the job.
         with transaction.atomic():

@@ -1,6 +1,6 @@
 """Thin Celery tasks: take an id, call the service, return nothing.
 
-Queues are assigned in settings.CELERY_TASK_ROUTES (Celery deprecates per-task `queue`)."""
+Queues are assigned in one place, backend.core.queues (Celery deprecates per-task `queue`)."""
 
 from celery import shared_task
 

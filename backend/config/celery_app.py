@@ -3,7 +3,7 @@
 import os
 
 from celery import Celery
-from celery.signals import worker_process_init
+from celery.signals import task_postrun, task_prerun, worker_process_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.config.settings.local")
 
@@ -23,3 +23,17 @@ def _warm_up_child(**_: object) -> None:
     from backend.analyses.warmup import warm_up_networks
 
     warm_up_networks()
+
+
+@task_prerun.connect
+def _start_heartbeat(task_id: str = "", kwargs: dict | None = None, **_: object) -> None:
+    from backend.jobs.heartbeat import start_for_task
+
+    start_for_task(task_id, kwargs)
+
+
+@task_postrun.connect
+def _stop_heartbeat(task_id: str = "", **_: object) -> None:
+    from backend.jobs.heartbeat import stop_for_task
+
+    stop_for_task(task_id)

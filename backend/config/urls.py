@@ -19,3 +19,6 @@ urlpatterns = [
     # Everything else is a client-side route of the Vue app.
     re_path(r"^(?!api/|static/|admin/|_private-media/).*$", spa_index, name="spa"),
 ]
+
+# An unmatched URL under /api/ answers JSON like every other API refusal.
+handler404 = "backend.core.views.not_found"

@@ -15,3 +15,12 @@ def owned(queryset: QuerySet, request, action: str | None, *, field: str = "owne
     if action != "list" and is_admin(request.user):
         return queryset
     return queryset.filter(**{field: request.user})
+
+
+def is_id(value: str) -> bool:
+    """Whether a query parameter is a whole number a database integer column can hold.
+
+    ``str.isdigit`` alone lets through "²" (which ``int`` refuses) and ids past 2**63 (which
+    overflow SQLite when compared with a foreign key): both answered 500 before.
+    """
+    return value.isascii() and value.isdigit() and len(value) <= 18

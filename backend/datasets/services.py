@@ -4,6 +4,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from backend.core import media
 from backend.datasets.models import Dataset
 from datasets.registry import get_dataset, list_datasets
 from worker.images import encode_png
@@ -100,7 +101,6 @@ def staging_root():
 
 def discard_staged(relative: str) -> None:
     """Remove a staged upload's folder (only ever a folder directly in the staging root)."""
-    import shutil
     from pathlib import Path
 
     from django.conf import settings
@@ -109,7 +109,7 @@ def discard_staged(relative: str) -> None:
         return
     folder = (Path(settings.MEDIA_ROOT) / relative).resolve().parent
     if folder.parent == staging_root().resolve():
-        shutil.rmtree(folder, ignore_errors=True)
+        media.remove(media.relative_name(folder))
 
 
 def check_name(name: str) -> None:
@@ -143,6 +143,7 @@ def create_registration(owner, upload, params: dict):
         with staged.open("wb") as handle:
             for chunk in upload.chunks():
                 handle.write(chunk)
+        media.publish(relative)  # the worker may run on another machine
         with transaction.atomic():
             job = jobs.create_job(owner, JobKind.DATASET_REGISTRATION, message="Waiting to start.")
             job.result = {"checks": initial_checks(DATASET_CHECKS), "name": params["name"]}
@@ -156,9 +157,7 @@ def create_registration(owner, upload, params: dict):
     from backend.datasets.tasks import register_dataset
 
     try:
-        jobs.enqueue(
-            job, lambda: register_dataset.apply_async(kwargs={"job_id": job.pk}, retry=False)
-        )
+        jobs.enqueue(job, register_dataset)
     except BaseException:
         discard_staged(relative)
         raise
@@ -233,6 +232,7 @@ def _store(registration, built, report) -> Dataset:
                 ) from exc
             staging.rename(final)
             moved = True
+            media.publish(media.relative_name(final))  # before the row commits
         forget_stored(name)
         report(
             "store",
@@ -242,16 +242,16 @@ def _store(registration, built, report) -> Dataset:
         )
         return dataset
     except BaseException:
-        shutil.rmtree(final if moved else staging, ignore_errors=True)
+        if moved:
+            media.remove(media.relative_name(final))
+        else:
+            shutil.rmtree(staging, ignore_errors=True)
         raise
 
 
 def execute_registration_job(job_id: int) -> None:
     """Body of the Celery task: claim, check and read the zip, store it or refuse. Never raises."""
     import zipfile
-    from pathlib import Path
-
-    from django.conf import settings
 
     from backend.datasets.models import DatasetRegistration
     from backend.jobs.checks import run_registration_job
@@ -260,7 +260,7 @@ def execute_registration_job(job_id: int) -> None:
     def body(registration, checks) -> str:
         params = registration.params
         check_name(registration.name)
-        path = Path(settings.MEDIA_ROOT) / registration.staged_file
+        path = media.local_path(registration.staged_file)
         try:
             zf = zipfile.ZipFile(path)
         except (zipfile.BadZipFile, OSError, ValueError):
@@ -328,7 +328,6 @@ def _unexpected_reason(exc: Exception) -> str:
 
 def delete_dataset(dataset: Dataset) -> None:
     """Remove a registered dataset: its row (networks keep working, without a dataset) and files."""
-    import shutil
 
     from datasets.registry import forget_stored
 
@@ -338,4 +337,4 @@ def delete_dataset(dataset: Dataset) -> None:
     dataset.delete()
     forget_stored(dataset.name)
     sample_png.cache_clear()
-    shutil.rmtree(directory, ignore_errors=True)
+    media.remove(media.relative_name(directory))

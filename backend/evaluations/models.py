@@ -2,10 +2,10 @@
 each filter's top-activating images, and a ranking of a conv layer's filters. One stored
 result per (network version, kind, parameters), shared by every request that asks the same."""
 
-from pathlib import Path
-
 from django.conf import settings
 from django.db import models
+
+from backend.core.media import StoredFolderMixin
 
 
 class DatasetViewKind(models.TextChoices):
@@ -15,7 +15,7 @@ class DatasetViewKind(models.TextChoices):
     FILTER_RANKING = "filter-ranking"
 
 
-class DatasetViewResult(models.Model):
+class DatasetViewResult(StoredFolderMixin, models.Model):
     network = models.ForeignKey(
         "networks.Network", on_delete=models.CASCADE, related_name="dataset_view_results"
     )
@@ -36,10 +36,6 @@ class DatasetViewResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.network_id} {self.params_key[:12]}"
-
-    @property
-    def path(self) -> Path:
-        return Path(settings.MEDIA_ROOT) / self.directory
 
 
 class DatasetView(models.Model):

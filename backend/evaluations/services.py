@@ -10,6 +10,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
+from backend.core import media
 from backend.core.results import store_result
 from backend.evaluations.models import DatasetView, DatasetViewKind, DatasetViewResult
 from backend.jobs import services as jobs
@@ -108,7 +109,7 @@ def params_key(params: dict) -> str:
 
 def find_result(network: Network, kind: str, key: str) -> DatasetViewResult | None:
     result = DatasetViewResult.objects.filter(network=network, kind=kind, params_key=key).first()
-    if result is not None and not result.path.is_dir():
+    if result is not None and not result.is_stored():
         result.delete()  # its files are gone: compute again
         return None
     return result
@@ -132,9 +133,7 @@ def create_dataset_view(owner, network: Network, kind: str, data: dict) -> Datas
     if cached is None:
         from backend.evaluations.tasks import run_dataset_view
 
-        jobs.enqueue(
-            job, lambda: run_dataset_view.apply_async(kwargs={"job_id": job.pk}, retry=False)
-        )
+        jobs.enqueue(job, run_dataset_view)
     return view
 
 
@@ -269,6 +268,7 @@ def execute_dataset_view_job(job_id: int) -> None:
                 network, view.kind, view.params, Path(settings.MEDIA_ROOT) / relative,
                 progress=jobs.throttled_progress(job_id),
             )  # fmt: skip
+            media.publish(relative)  # before the row: a row always points at stored files
             result = _store_result(view, key, relative, summary)
         with transaction.atomic():
             DatasetView.objects.filter(pk=view.pk).update(result=result)

@@ -1,10 +1,10 @@
 """Explanations (attribution maps) and their trust checks; results are shared by identical
 requests: same network version, image pixels, method, target class and parameters."""
 
-from pathlib import Path
-
 from django.conf import settings
 from django.db import models
+
+from backend.core.media import StoredFolderMixin
 
 
 class ExplanationKind(models.TextChoices):
@@ -12,7 +12,7 @@ class ExplanationKind(models.TextChoices):
     TRUST = "trust"  # randomisation and deletion/insertion checks of a map
 
 
-class ExplanationResult(models.Model):
+class ExplanationResult(StoredFolderMixin, models.Model):
     network = models.ForeignKey(
         "networks.Network", on_delete=models.CASCADE, related_name="explanation_results"
     )
@@ -38,10 +38,6 @@ class ExplanationResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.method} {self.network_id}/{self.image_sha256[:12]}"
-
-    @property
-    def path(self) -> Path:
-        return Path(settings.MEDIA_ROOT) / self.directory
 
 
 class Explanation(models.Model):

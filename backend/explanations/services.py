@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import transaction
 
 from backend.analyses.models import AnalysisResult
+from backend.core import media
 from backend.core.results import store_result
 from backend.explanations.models import Explanation, ExplanationKind, ExplanationResult
 from backend.jobs import services as jobs
@@ -23,6 +24,9 @@ from worker.attribution.registry import get_method, normalise_params
 logger = logging.getLogger(__name__)
 
 JOB_KINDS = {ExplanationKind.MAP: JobKind.EXPLANATION, ExplanationKind.TRUST: JobKind.TRUST_CHECK}
+# Methods that run the network tens to hundreds of times per map; with trust checks they go to
+# the heavy task (the gpu queue, backend.core.queues), the single-pass ones stay on default.
+HEAVY_METHODS = frozenset({"smoothgrad", "integrated-gradients", "occlusion"})
 
 
 class RequestInvalid(ValueError):
@@ -106,7 +110,7 @@ def find_result(
         target=target,
         params_key=key,
     ).first()
-    if result is not None and not result.path.is_dir():
+    if result is not None and not result.is_stored():
         result.delete()  # its files are gone: compute again
         return None
     return result
@@ -154,11 +158,10 @@ def create_explanation(
             result=cached,
         )
     if cached is None:
-        from backend.explanations.tasks import run_explanation
+        from backend.explanations.tasks import run_explanation, run_heavy_explanation
 
-        jobs.enqueue(
-            job, lambda: run_explanation.apply_async(kwargs={"job_id": job.pk}, retry=False)
-        )
+        heavy = kind == ExplanationKind.TRUST or method in HEAVY_METHODS
+        jobs.enqueue(job, run_heavy_explanation if heavy else run_explanation)
     return explanation
 
 
@@ -227,6 +230,7 @@ def execute_explanation_job(job_id: int) -> None:
                 out_dir=Path(settings.MEDIA_ROOT) / relative,
                 progress=jobs.throttled_progress(job_id),
             )
+            media.publish(relative)  # before the row: a row always points at stored files
             result = _store_result(request, target, key, relative, summary)
         with transaction.atomic():
             Explanation.objects.filter(pk=request.pk).update(result=result)

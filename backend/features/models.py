@@ -3,10 +3,10 @@ strongly as possible. One stored result per (network version, layer, kind, filte
 parameters, ``worker.feature_vis`` version), shared by every request that asks the same;
 each user's request is their own row."""
 
-from pathlib import Path
-
 from django.conf import settings
 from django.db import models
+
+from backend.core.media import StoredFolderMixin
 
 
 class FeatureVisKind(models.TextChoices):
@@ -14,7 +14,7 @@ class FeatureVisKind(models.TextChoices):
     CLASSES = "classes"  # the output classes (pre-softmax logits)
 
 
-class FeatureVisResult(models.Model):
+class FeatureVisResult(StoredFolderMixin, models.Model):
     network = models.ForeignKey(
         "networks.Network", on_delete=models.CASCADE, related_name="feature_vis_results"
     )
@@ -38,10 +38,6 @@ class FeatureVisResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.layer or 'output'} {self.network_id}"
-
-    @property
-    def path(self) -> Path:
-        return Path(settings.MEDIA_ROOT) / self.directory
 
 
 class FeatureVis(models.Model):

@@ -10,6 +10,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
+from backend.core import media
 from backend.core.results import store_result
 from backend.features.models import FeatureVis, FeatureVisKind, FeatureVisResult
 from backend.jobs import services as jobs
@@ -116,7 +117,7 @@ def params_key(network: Network, request: dict) -> str:
 
 def find_result(network: Network, kind: str, key: str) -> FeatureVisResult | None:
     result = FeatureVisResult.objects.filter(network=network, kind=kind, params_key=key).first()
-    if result is not None and not (result.path / IMAGES_FILE).is_file():
+    if result is not None and not media.exists(f"{result.directory}/{IMAGES_FILE}"):
         result.delete()  # its files are gone: compute again
         return None
     return result
@@ -139,9 +140,7 @@ def create_feature_vis(owner, network: Network, data: dict) -> FeatureVis:
     if cached is None:
         from backend.features.tasks import run_feature_vis
 
-        jobs.enqueue(
-            job, lambda: run_feature_vis.apply_async(kwargs={"job_id": job.pk}, retry=False)
-        )
+        jobs.enqueue(job, run_feature_vis)
     return vis
 
 
@@ -208,6 +207,7 @@ def execute_feature_vis_job(job_id: int) -> None:
                 network, request, Path(settings.MEDIA_ROOT) / relative,
                 progress=jobs.throttled_progress(job_id),
             )  # fmt: skip
+            media.publish(relative)  # before the row: a row always points at stored files
             lookup = {"network": network, "kind": vis.kind, "params_key": key}
             values = {"layer": vis.layer, "filters": vis.filters, "params": vis.params,
                       "directory": relative, "summary": summary}  # fmt: skip

@@ -43,7 +43,12 @@ class Job(models.Model):
     result = models.JSONField(default=dict, blank=True)
     # How often a worker took this job; a job that keeps killing its worker is stopped by it.
     deliveries = models.PositiveIntegerField(default=0)
+    # "host:pid" of the worker process running it; with heartbeat_at, how a later delivery or
+    # the sweeper tells a job whose worker died from one that is still running.
     worker = models.CharField(max_length=255, blank=True, default="")
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # The Celery task that runs it, so the sweeper can send it again.
+    task_name = models.CharField(max_length=100, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

@@ -1,8 +1,9 @@
 """The job life cycle: create, enqueue, claim, finish. Every transition is a conditional UPDATE."""
 
 import logging
+import os
 import socket
-from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.db.models import F
@@ -30,13 +31,17 @@ def create_job(
     )
 
 
-def enqueue(job: Job, send: Callable[[], object]) -> None:
-    """Hand the job to the broker; if the broker is down, fail the job and answer 503.
+def enqueue(job: Job, task: Any) -> None:
+    """Hand the job to the broker as a message for the Celery ``task``; if the broker is down,
+    fail the job and answer 503. The task's name is kept on the row, so the sweeper can send
+    it again if its worker dies.
 
     Called after the job row is committed, so a worker never sees an id it cannot read.
     """
+    Job.objects.filter(pk=job.pk).update(task_name=task.name)
+    job.task_name = task.name
     try:
-        send()
+        send(job, task)
     except Exception as exc:  # kombu/redis raise many types; all mean "not queued"
         logger.warning("could not enqueue job %s: %s", job.pk, exc)
         Job.objects.filter(pk=job.pk, status=JobStatus.QUEUED).update(
@@ -47,23 +52,113 @@ def enqueue(job: Job, send: Callable[[], object]) -> None:
         raise ServiceUnavailable() from exc
 
 
+def send(job: Job, task: Any = None) -> None:
+    """One message carrying the job's id to its task (by default the one named on the row),
+    routed to its queue by backend.core.queues."""
+    if task is None:
+        from backend.config.celery_app import app
+
+        task = app.tasks[job.task_name]
+    task.apply_async(kwargs={"job_id": job.pk}, retry=False)
+
+
+def worker_identity() -> str:
+    """This process as "host:pid": who holds a running job."""
+    return f"{socket.gethostname()}:{os.getpid()}"[:255]
+
+
+def holder_is_dead(job: Job, now=None) -> bool:
+    """Whether the worker process holding this RUNNING job is gone: its heartbeat is older
+    than the lease (any machine), or it ran on this machine and its process has exited."""
+    now = now or timezone.now()
+    last = job.heartbeat_at or job.started_at
+    if last is None or (now - last).total_seconds() > lease_s():
+        return True
+    host, _, pid = job.worker.rpartition(":")
+    if host == socket.gethostname() and pid.isdigit():
+        return not process_alive(int(pid))
+    return False
+
+
+def process_alive(pid: int) -> bool:
+    """True for a live process; False for none or a zombie (killed, not yet reaped)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except FileNotFoundError:
+        return False
+    except OSError:  # no /proc: ask the kernel
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return True
+
+
 def claim(job_id: int) -> Job | None:
-    """Move a queued job to RUNNING; None if another delivery took it or it was cancelled."""
-    taken = Job.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(
-        status=JobStatus.RUNNING,
-        started_at=timezone.now(),
-        deliveries=F("deliveries") + 1,
-        worker=socket.gethostname()[:255],
-    )
-    if not taken:
+    """Move a queued job to RUNNING for this process. A job left RUNNING by a dead worker is
+    taken over (a redelivery), unless it already had ``max_deliveries()`` deliveries: then it
+    is the job that kills its worker, and it ends FAILED. None: nothing to run here (another
+    live worker has it, it finished or it was cancelled)."""
+    now = timezone.now()
+    running = {
+        "status": JobStatus.RUNNING,
+        "started_at": now,
+        "heartbeat_at": now,
+        "deliveries": F("deliveries") + 1,
+        "worker": worker_identity(),
+    }
+    if Job.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(**running):
+        return Job.objects.get(pk=job_id)
+    job = Job.objects.filter(pk=job_id, status=JobStatus.RUNNING).first()
+    if job is None or not holder_is_dead(job, now):
         return None
-    return Job.objects.get(pk=job_id)
+    if job.deliveries >= max_deliveries():
+        fail_poison(job)
+        return None
+    # Conditional on the row as read, so two redeliveries cannot both take it over.
+    taken = Job.objects.filter(
+        pk=job_id, status=JobStatus.RUNNING, worker=job.worker, deliveries=job.deliveries
+    ).update(**running, progress=0.0, message="Started again: its worker stopped.")
+    return Job.objects.get(pk=job_id) if taken else None
+
+
+def fail_poison(job: Job) -> bool:
+    """End a job whose every delivery killed its worker."""
+    logger.error("job %s stopped its worker %s times; failing it", job.pk, job.deliveries)
+    return bool(
+        Job.objects.filter(pk=job.pk, status=job.status, deliveries=job.deliveries).update(
+            status=JobStatus.FAILED,
+            message=(
+                f"This job stopped the worker running it {job.deliveries} times, so ConvScope "
+                "gave up on it. The input may be too large for the server; try a smaller one."
+            ),
+            finished_at=timezone.now(),
+        )
+    )
+
+
+def heartbeat(job_id: int) -> bool:
+    """The running worker is alive; False if the job is no longer running here."""
+    return bool(
+        Job.objects.filter(pk=job_id, status=JobStatus.RUNNING, worker=worker_identity()).update(
+            heartbeat_at=timezone.now()
+        )
+    )
+
+
+class JobCancelled(Exception):
+    """Raised from a progress report when the user cancelled the job: long work stops there."""
 
 
 def set_progress(job_id: int, progress: float, message: str = "") -> None:
-    Job.objects.filter(pk=job_id, status=JobStatus.RUNNING).update(
-        progress=max(0.0, min(1.0, progress)), message=message
+    updated = Job.objects.filter(pk=job_id, status=JobStatus.RUNNING).update(
+        progress=max(0.0, min(1.0, progress)), message=message, heartbeat_at=timezone.now()
     )
+    if not updated and Job.objects.filter(pk=job_id, status=JobStatus.CANCELLED).exists():
+        raise JobCancelled(f"job {job_id} was cancelled")
 
 
 def throttled_progress(job_id: int, every_s: float = 0.25):
@@ -110,3 +205,15 @@ def cancel(job: Job) -> bool:
 
 def enqueue_timeout() -> float:
     return float(getattr(settings, "CONVSCOPE_ENQUEUE_TIMEOUT_S", 3.0))
+
+
+def lease_s() -> float:
+    return float(getattr(settings, "CONVSCOPE_JOB_LEASE_S", 60.0))
+
+
+def heartbeat_s() -> float:
+    return float(getattr(settings, "CONVSCOPE_JOB_HEARTBEAT_S", 10.0))
+
+
+def max_deliveries() -> int:
+    return int(getattr(settings, "CONVSCOPE_JOB_MAX_DELIVERIES", 3))

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from backend.core import media
+
 # The per-layer weight files the API serves (see worker.kernels.export_weights).
 WEIGHT_PARTS = ("kernel", "bias", "gamma", "beta", "moving_mean", "moving_variance")
 
@@ -74,13 +76,29 @@ class Network(models.Model):
 
     @property
     def model_path(self) -> Path:
-        root = settings.ROOT_DIR if self.is_zoo else Path(settings.MEDIA_ROOT)
-        return Path(root) / self.model_file
+        """The model file on this machine (an uploaded one is fetched from the object store
+        when this machine has no copy yet)."""
+        if self.is_zoo:
+            return Path(settings.ROOT_DIR) / self.model_file
+        return media.local_path(self.model_file)
+
+    @property
+    def files_folder(self) -> str:
+        """The stored folder (relative to MEDIA_ROOT) of the model file and its weights."""
+        return f"networks/{self.name}-v{self.version}"
 
     @property
     def weights_dir(self) -> Path:
-        """Exported kernels and biases (.npy), written at registration."""
-        return Path(settings.MEDIA_ROOT) / "networks" / f"{self.name}-v{self.version}" / "weights"
+        """Exported kernels and biases (.npy), written at registration (the local folder;
+        readers use ``weights_file``)."""
+        return Path(settings.MEDIA_ROOT) / self.files_folder / "weights"
+
+    def weights_file(self, filename: str, epoch: int = 0) -> Path:
+        """One exported kernel or bias (of checkpoint ``epoch`` if > 0), fetched when missing."""
+        folder = f"{self.files_folder}/weights"
+        if epoch:
+            folder += f"/epoch_{epoch:02d}"
+        return media.local_path(f"{folder}/{filename}")
 
     @property
     def checkpoint_epochs(self) -> list[int]:

@@ -14,6 +14,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
+from backend.core import media
 from backend.datasets.models import Dataset
 from backend.networks.models import Network, NetworkSource
 from worker.input_spec import InputSpec
@@ -128,6 +129,7 @@ def zoo_network_fields(entry) -> dict:
     root = Path(settings.ROOT_DIR)
     checkpoints = {row["epoch"]: root / row["checkpoint"] for row in history if "checkpoint" in row}
     _export_checkpoint_weights(entry.model_path, weights_dir, checkpoints)
+    media.publish(media.relative_name(weights_dir))
     relative = _repository_path(entry.model_path)
     return {
         "name": manifest["name"],
@@ -298,8 +300,8 @@ def register_uploaded_network(request: RegistrationRequest, report=None) -> Netw
         raise _failed(report, "file", "The model file is larger than 200 MB.")
     report("file", "passed", f"A {source.suffix.lower()} file of {_megabytes(size)}.")
 
-    media = Path(settings.MEDIA_ROOT)
-    staging = media / "networks" / f".staging-{uuid.uuid4().hex}"
+    root = Path(settings.MEDIA_ROOT)
+    staging = root / "networks" / f".staging-{uuid.uuid4().hex}"
     staging.mkdir(parents=True)
     final_dir: Path | None = None
     try:
@@ -420,13 +422,14 @@ def register_uploaded_network(request: RegistrationRequest, report=None) -> Netw
                 params=summary["params"],
                 softmax_output=summary["softmax_output"],
             )
-            final_dir = media / "networks" / f"{network.name}-v{network.version}"
+            final_dir = root / network.files_folder
             if final_dir.exists():
                 shutil.rmtree(final_dir)
             staging.rename(final_dir)
-            network.model_file = str((final_dir / staged.name).relative_to(media))
+            network.model_file = str((final_dir / staged.name).relative_to(root))
             exported = _export_weights(network.model_path, network.weights_dir)
             network.layers = _attach_weight_files(summary["layers"], exported)
+            media.publish(network.files_folder)  # the model file and weights, for every machine
             network.save()
         report(
             "store",
@@ -437,7 +440,7 @@ def register_uploaded_network(request: RegistrationRequest, report=None) -> Netw
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         if final_dir is not None:
-            shutil.rmtree(final_dir, ignore_errors=True)
+            media.remove(media.relative_name(final_dir))
         raise
 
 
@@ -445,15 +448,12 @@ def _megabytes(size: int) -> str:
     return f"{size / 1048576:.1f} MB" if size >= 104858 else f"{max(1, round(size / 1024))} KB"
 
 
-def network_directories(network: Network) -> list[Path]:
-    """Every folder under MEDIA_ROOT that belongs to this network version (files and results)."""
-    media = Path(settings.MEDIA_ROOT)
+def network_directories(network: Network) -> list[str]:
+    """Every stored folder (relative to MEDIA_ROOT) of this network version: files, results."""
     folder = f"{network.name}-v{network.version}"
     return [
-        media / "networks" / folder,
-        media / "results" / folder,
-        media / "explanations" / folder,
-        media / "dataset-views" / folder,
+        f"{root}/{folder}"
+        for root in ("networks", "results", "explanations", "dataset-views", "feature-vis")
     ]
 
 
@@ -464,7 +464,7 @@ def delete_network(network: Network) -> None:
     directories = network_directories(network)
     network.delete()
     for directory in directories:
-        shutil.rmtree(directory, ignore_errors=True)
+        media.remove(directory)
 
 
 # --- Registration through the web: a staged upload and a job -------------------------------
@@ -491,6 +491,7 @@ def stage_upload(upload, suffix: str) -> Path:
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
+    media.publish(media.relative_name(target))  # the worker may run on another machine
     return target
 
 
@@ -500,7 +501,7 @@ def discard_staged(relative: str) -> None:
         return
     folder = (Path(settings.MEDIA_ROOT) / relative).resolve().parent
     if folder.parent == staging_root().resolve():
-        shutil.rmtree(folder, ignore_errors=True)
+        media.remove(media.relative_name(folder))
 
 
 def create_registration(owner, upload, params: dict):
@@ -527,9 +528,7 @@ def create_registration(owner, upload, params: dict):
     from backend.networks.tasks import register_network
 
     try:
-        jobs.enqueue(
-            job, lambda: register_network.apply_async(kwargs={"job_id": job.pk}, retry=False)
-        )
+        jobs.enqueue(job, register_network)
     except BaseException:
         discard_staged(relative)
         raise
@@ -544,7 +543,7 @@ def execute_registration_job(job_id: int) -> None:
     def body(registration, checks) -> str:
         params = registration.params
         request = RegistrationRequest(
-            file=Path(settings.MEDIA_ROOT) / registration.staged_file,
+            file=media.local_path(registration.staged_file),
             name=params["name"],
             labels=list(params["labels"]),
             input_size=tuple(params["input_size"]) if params.get("input_size") else None,

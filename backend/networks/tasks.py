@@ -1,5 +1,5 @@
-"""Thin Celery task: take an id, call the service, return nothing (queue: cpu_heavy, set in
-settings.CELERY_TASK_ROUTES)."""
+"""Thin Celery task: take an id, call the service, return nothing (its queue is set in
+backend.core.queues)."""
 
 from celery import shared_task
 

@@ -5,6 +5,8 @@ from pathlib import Path
 from django.conf import settings
 from django.db import models
 
+from backend.core import media
+
 
 class ImageSource(models.TextChoices):
     UPLOAD = "upload"
@@ -38,4 +40,5 @@ class UploadedImage(models.Model):
 
     @property
     def path(self) -> Path:
-        return Path(settings.MEDIA_ROOT) / self.file
+        """The image file on this machine (fetched from the object store when missing here)."""
+        return media.local_path(self.file)

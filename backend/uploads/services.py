@@ -9,6 +9,7 @@ import numpy as np
 from django.conf import settings
 from django.db import transaction
 
+from backend.core import media
 from backend.datasets import services as dataset_services
 from backend.uploads.models import ImageSource, UploadedImage
 from worker.images import MAX_BYTES, ImageRejected, decode_image, encode_png
@@ -33,6 +34,7 @@ def _store_pixels(owner, pixels: np.ndarray, original_format: str, **extra) -> U
     relative = Path("uploads") / str(owner.pk) / f"{uuid.uuid4().hex}.png"
     target = Path(settings.MEDIA_ROOT) / relative
     _write_atomically(target, png)
+    media.publish(relative)
     try:
         with transaction.atomic():
             return UploadedImage.objects.create(
@@ -46,7 +48,7 @@ def _store_pixels(owner, pixels: np.ndarray, original_format: str, **extra) -> U
                 **extra,
             )
     except BaseException:
-        target.unlink(missing_ok=True)
+        media.remove(relative)
         raise
 
 

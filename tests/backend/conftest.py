@@ -19,6 +19,7 @@ def queued(monkeypatch) -> list[dict]:
 
     monkeypatch.setattr(analysis_tasks.run_analysis, "apply_async", fake_apply_async)
     monkeypatch.setattr(explanation_tasks.run_explanation, "apply_async", fake_apply_async)
+    monkeypatch.setattr(explanation_tasks.run_heavy_explanation, "apply_async", fake_apply_async)
     monkeypatch.setattr(feature_tasks.run_feature_vis, "apply_async", fake_apply_async)
     monkeypatch.setattr(evaluation_tasks.run_dataset_view, "apply_async", fake_apply_async)
     monkeypatch.setattr(network_tasks.register_network, "apply_async", fake_apply_async)

@@ -55,16 +55,132 @@ def test_cancelled_running_job_drops_its_result(user):
     assert Job.objects.get(pk=job.pk).status == JobStatus.CANCELLED
 
 
-def test_celery_settings_are_safe():
-    # Bound to our app (Redis), not to Celery's default app (AMQP on localhost).
-    from backend.analyses.tasks import run_analysis
-    from backend.config.celery_app import app
+def _running_elsewhere(job: Job, worker: str, heartbeat_age_s: float, deliveries: int = 1):
+    """The job as a worker "host:pid" left it, its last heartbeat ``heartbeat_age_s`` ago."""
+    from datetime import timedelta
 
-    conf = app.conf
-    # The task must be bound to our app (Redis), not Celery's default app (AMQP on localhost).
-    assert run_analysis.app is app and run_analysis.app.main == "convscope"
-    assert conf.task_acks_late and conf.task_reject_on_worker_lost
-    assert conf.worker_prefetch_multiplier == 1
-    assert run_analysis.acks_late and run_analysis.soft_time_limit < run_analysis.time_limit
-    assert conf.broker_transport_options["visibility_timeout"] >= 2 * run_analysis.time_limit
-    assert conf.task_routes["analyses.run_analysis"]["queue"] == "default"
+    from django.utils import timezone
+
+    beat = timezone.now() - timedelta(seconds=heartbeat_age_s)
+    Job.objects.filter(pk=job.pk).update(
+        status=JobStatus.RUNNING,
+        worker=worker,
+        started_at=beat,
+        heartbeat_at=beat,
+        deliveries=deliveries,
+        task_name="analyses.run_analysis",
+    )
+
+
+def _dead_pid() -> int:
+    """The pid of a process that has exited and been reaped."""
+    import subprocess
+
+    process = subprocess.Popen(["true"])
+    process.wait()
+    return process.pid
+
+
+@pytest.mark.django_db
+def test_redelivery_takes_over_a_job_whose_worker_process_died(user):
+    import socket
+
+    job = services.create_job(user, JobKind.ANALYSIS)
+    _running_elsewhere(job, f"{socket.gethostname()}:{_dead_pid()}", heartbeat_age_s=1)
+    taken = services.claim(job.pk)
+    assert taken is not None and taken.deliveries == 2
+    assert taken.worker == services.worker_identity() and taken.status == JobStatus.RUNNING
+
+
+@pytest.mark.django_db
+def test_redelivery_leaves_a_job_whose_worker_is_alive(user):
+    import os
+    import socket
+
+    job = services.create_job(user, JobKind.ANALYSIS)
+    # A live process on this machine (this one), recent heartbeat: still running there.
+    _running_elsewhere(job, f"{socket.gethostname()}:{os.getpid()}", heartbeat_age_s=1)
+    assert services.claim(job.pk) is None
+    # Another machine with a recent heartbeat: alive too.
+    _running_elsewhere(job, "other-machine:1234", heartbeat_age_s=1)
+    assert services.claim(job.pk) is None
+    assert Job.objects.get(pk=job.pk).deliveries == 1
+
+
+@pytest.mark.django_db
+def test_a_machine_silent_past_the_lease_is_dead(user, settings):
+    settings.CONVSCOPE_JOB_LEASE_S = 30
+    job = services.create_job(user, JobKind.ANALYSIS)
+    _running_elsewhere(job, "other-machine:1234", heartbeat_age_s=31)
+    assert services.claim(job.pk).deliveries == 2
+
+
+@pytest.mark.django_db
+def test_a_job_that_killed_its_worker_three_times_is_poison(user):
+    job = services.create_job(user, JobKind.ANALYSIS)
+    _running_elsewhere(job, "other-machine:1234", heartbeat_age_s=3600, deliveries=3)
+    assert services.claim(job.pk) is None
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED and job.finished_at
+    assert "stopped the worker running it 3 times" in job.message
+
+
+@pytest.mark.django_db
+def test_heartbeat_touches_only_the_holders_running_job(user):
+    job = services.create_job(user, JobKind.ANALYSIS)
+    assert not services.heartbeat(job.pk)  # queued: nobody holds it
+    services.claim(job.pk)
+    before = Job.objects.get(pk=job.pk).heartbeat_at
+    assert services.heartbeat(job.pk)
+    assert Job.objects.get(pk=job.pk).heartbeat_at > before
+    Job.objects.filter(pk=job.pk).update(worker="other-machine:1")
+    assert not services.heartbeat(job.pk)
+
+
+@pytest.mark.django_db
+def test_progress_of_a_cancelled_job_stops_the_work(user):
+    job = services.create_job(user, JobKind.EVALUATION)
+    services.claim(job.pk)
+    services.set_progress(job.pk, 0.2, "working")
+    services.cancel(Job.objects.get(pk=job.pk))
+    with pytest.raises(services.JobCancelled):
+        services.set_progress(job.pk, 0.4, "still working")
+    assert Job.objects.get(pk=job.pk).status == JobStatus.CANCELLED
+
+
+@pytest.mark.django_db
+def test_sweeper_resends_dead_workers_jobs_and_fails_poison(user, queued):
+    from backend.jobs.sweeper import sweep
+
+    alive = services.create_job(user, JobKind.ANALYSIS)
+    dead = services.create_job(user, JobKind.ANALYSIS)
+    poison = services.create_job(user, JobKind.ANALYSIS)
+    waiting = services.create_job(user, JobKind.ANALYSIS)
+    _running_elsewhere(alive, "other-machine:1", heartbeat_age_s=1)
+    _running_elsewhere(dead, "other-machine:2", heartbeat_age_s=3600)
+    _running_elsewhere(poison, "other-machine:3", heartbeat_age_s=3600, deliveries=3)
+    report = sweep()
+    assert report.requeued == [dead.pk] and report.poisoned == [poison.pk]
+    assert queued == [{"job_id": dead.pk}]  # one message, to the job's own task
+    assert Job.objects.get(pk=dead.pk).status == JobStatus.QUEUED
+    assert Job.objects.get(pk=poison.pk).status == JobStatus.FAILED
+    assert Job.objects.get(pk=alive.pk).status == JobStatus.RUNNING
+    assert Job.objects.get(pk=waiting.pk).status == JobStatus.QUEUED
+    # The re-sent message runs it once; a late copy of the original finds nothing to do.
+    assert services.claim(dead.pk).deliveries == 2
+    assert services.claim(dead.pk) is None
+    assert sweep().requeued == []
+
+
+@pytest.mark.django_db
+def test_sweep_jobs_command(user, queued):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    job = services.create_job(user, JobKind.ANALYSIS)
+    _running_elsewhere(job, "other-machine:2", heartbeat_age_s=3600)
+    out = StringIO()
+    call_command("sweep_jobs", stdout=out)
+    assert "re-queued 1 job(s), failed 0 as poison" in out.getvalue()
+    assert queued == [{"job_id": job.pk}]

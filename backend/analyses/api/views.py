@@ -12,7 +12,7 @@ from backend.analyses.api.serializers import AnalysisCreateSerializer, AnalysisS
 from backend.analyses.bundle import build_bundle
 from backend.analyses.models import Analysis
 from backend.core.files import npy_response, private_file_response
-from backend.core.scoping import owned
+from backend.core.scoping import is_id, owned
 from backend.core.throttling import JobRateThrottle
 from backend.networks.models import Network
 from backend.uploads.api.choice import image_from_choice
@@ -132,7 +132,7 @@ def activations_bundle_response(analysis, request):
         )
     try:
         data = build_bundle(
-            analysis.result.path,
+            analysis.result.local_dir(),
             analysis.result.layers,
             dtype="<f2" if dtype == "float16" else "<f4",
         )
@@ -150,7 +150,7 @@ def activation_response(analysis, request, index: int):
     layer = next((item for item in analysis.result.layers if item["index"] == index), None)
     if layer is None:
         raise Http404("There is no such layer.")
-    path = analysis.result.path / layer["file"]
+    path = analysis.result.file(layer["file"])
     dtype = request.query_params.get("dtype", "float32")
     if dtype == "float32":
         return private_file_response(path, "application/octet-stream", filename=layer["file"])
@@ -176,7 +176,7 @@ def intermediate_response(analysis, request, index: int):
         raise ValidationError({"detail": "Only Conv2D layers have this view."})
     channel = request.query_params.get("channel", "")
     out_channels = described["output_shape"][-1]
-    if not channel.isdigit() or int(channel) >= out_channels:
+    if not is_id(channel) or int(channel) >= out_channels:
         raise ValidationError({"channel": f"Give an output channel from 0 to {out_channels - 1}."})
     dtype = request.query_params.get("dtype", "float32")
     if dtype not in ("float32", "float16"):
@@ -184,18 +184,13 @@ def intermediate_response(analysis, request, index: int):
     source = described["inbound"][0] if described["inbound"] else None
     if source in layers:  # the previous layer's stored activation
         stored = next(x for x in analysis.result.layers if x["name"] == source)
-        x = np.load(analysis.result.path / stored["file"], allow_pickle=False)
+        x = np.load(analysis.result.file(stored["file"]), allow_pickle=False)
     else:  # the first layer reads the preprocessed image
         x = network_input(analysis)
     kernel_file = (described.get("weights") or {}).get("kernel")
     if not kernel_file:
         raise Http404("This layer's weights are not available.")
-    weights_dir = (
-        analysis.network.epoch_weights_dir(analysis.epoch)
-        if analysis.epoch
-        else analysis.network.weights_dir
-    )
-    kernel = np.load(weights_dir / kernel_file, allow_pickle=False)
+    kernel = np.load(analysis.network.weights_file(kernel_file, analysis.epoch), allow_pickle=False)
     config = described["config"]
     parts = channel_contributions(
         x,

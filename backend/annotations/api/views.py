@@ -15,7 +15,7 @@ from backend.annotations.api.serializers import (
     FilterAnnotationWriteSerializer,
 )
 from backend.annotations.models import FilterAnnotation
-from backend.core.scoping import owned
+from backend.core.scoping import is_id, owned
 from backend.networks.models import Network
 
 FILTERS = [
@@ -53,7 +53,7 @@ class FilterAnnotationViewSet(
         if self.action in ("list", "export"):
             network = self.request.query_params.get("network")
             if network not in (None, ""):
-                if not network.isdigit():
+                if not is_id(network):
                     raise ValidationError({"network": "Give a numeric id."})
                 queryset = queryset.filter(network_id=int(network))
             layer = self.request.query_params.get("layer")

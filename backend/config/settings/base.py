@@ -107,6 +107,14 @@ STORAGES = {
 MEDIA_ROOT = Path(env("CONVSCOPE_MEDIA_ROOT", default=str(VAR_DIR / "media")))
 # No public URL serves these; the path exists only because Django insists on one.
 MEDIA_URL = "/_private-media/"
+# An S3-compatible object store shared by every machine (s3://bucket/prefix?endpoint_url=…&
+# region=…; credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY). When set, MEDIA_ROOT is
+# each machine's local copy of it (backend.core.media); unset, MEDIA_ROOT is the only copy.
+STORAGE_URL = env("STORAGE_URL", default="")
+if STORAGE_URL:
+    from backend.core.media import STORAGE_ALIAS, parse_storage_url
+
+    STORAGES[STORAGE_ALIAS] = parse_storage_url(STORAGE_URL)
 
 # Upload limits: images are checked again in worker.images, this stops oversized bodies early.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
@@ -126,7 +134,7 @@ CONVSCOPE_DATASET_MAX_MEMBERS = env.int("CONVSCOPE_DATASET_MAX_MEMBERS", default
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["backend.core.authentication.SessionAuthentication401"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "backend.core.schema.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "EXCEPTION_HANDLER": "backend.core.exceptions.api_exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
@@ -207,17 +215,8 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_WORKER_MAX_TASKS_PER_CHILD = env.int("CELERY_WORKER_MAX_TASKS_PER_CHILD", default=2000)
 CELERY_TASK_DEFAULT_QUEUE = "default"
-# Every task is routed to a queue named by its workload (backend.core.queues.CeleryQueue).
-CELERY_TASK_ROUTES = {
-    "analyses.run_analysis": {"queue": "default"},
-    "explanations.run_explanation": {"queue": "default"},
-    # Whole-dataset passes and embeddings take seconds to a minute: their own queue.
-    "evaluations.run_dataset_view": {"queue": "cpu_heavy"},
-    "features.run_feature_vis": {"queue": "cpu_heavy"},
-    # Registering a model (a sandboxed load) or a dataset (decoding a zip): seconds to minutes.
-    "networks.register_network": {"queue": "cpu_heavy"},
-    "datasets.register_dataset": {"queue": "cpu_heavy"},
-}
+# Every task is routed to a queue named by its workload, in one place: backend.core.queues.
+CELERY_TASK_ROUTES = ("backend.core.queues.route_task",)
 CELERY_TASK_SOFT_TIME_LIMIT = 120
 CELERY_TASK_TIME_LIMIT = 180
 # Longer than twice the longest hard limit, so a long task is never delivered twice by Redis.
@@ -228,6 +227,26 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "retry_on_timeout": False,
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A new child loads TensorFlow and warms the networks before it reports "up": Celery's 4 s default
+# kills slow-starting children in a loop on a busy machine.
+CELERY_WORKER_PROC_ALIVE_TIMEOUT = env.float("CELERY_WORKER_PROC_ALIVE_TIMEOUT", default=180.0)
+# Workers are recycled after this many tasks or this much resident memory (KiB) per child.
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = env.int(
+    "CELERY_WORKER_MAX_MEMORY_PER_CHILD", default=4_000_000
+)
+# Beat (run once per installation) re-queues jobs whose worker died: backend.jobs.sweeper.
+CELERY_BEAT_SCHEDULE = {
+    "sweep-jobs": {
+        "task": "jobs.sweep",
+        "schedule": env.float("CONVSCOPE_SWEEP_EVERY_S", default=30.0),
+    }
+}
+# A running job's worker touches its row this often; a row untouched for the lease (or whose
+# worker process on this machine is gone) belongs to a dead worker and is run again, at most
+# CONVSCOPE_JOB_MAX_DELIVERIES times in all: a job that keeps killing its worker is "poison".
+CONVSCOPE_JOB_HEARTBEAT_S = env.float("CONVSCOPE_JOB_HEARTBEAT_S", default=10.0)
+CONVSCOPE_JOB_LEASE_S = env.float("CONVSCOPE_JOB_LEASE_S", default=60.0)
+CONVSCOPE_JOB_MAX_DELIVERIES = 3
 # How long the web process waits on the broker before answering 503.
 CONVSCOPE_ENQUEUE_TIMEOUT_S = 3.0
 

@@ -37,3 +37,10 @@ SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=True)
 
 # A public deployment does not hand out accounts unless told to.
 CONVSCOPE_SIGNUP = env("CONVSCOPE_SIGNUP", default="approval")
+
+# Scaling out (README, "Scaling out"): every machine runs with the same variables. Read in
+# base.py: DATABASE_URL (PostgreSQL), CELERY_BROKER_URL (Redis), CACHE_URL (shared throttle
+# counters), STORAGE_URL (shared object store; AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY go to
+# boto3), CONVSCOPE_MEDIA_ROOT (this machine's copy), CELERY_WORKER_MAX_TASKS_PER_CHILD.
+# Worker processes per machine; unset: one per CPU. A worker's --concurrency flag wins.
+CELERY_WORKER_CONCURRENCY = env.int("CELERY_WORKER_CONCURRENCY", default=None)

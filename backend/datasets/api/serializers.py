@@ -13,7 +13,7 @@ class DatasetSerializer(serializers.ModelSerializer):
     licence = serializers.SerializerMethodField()
     available = serializers.SerializerMethodField()
     network_count = serializers.SerializerMethodField()
-    owner = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    owner = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     can_delete = serializers.SerializerMethodField()
 
     class Meta:

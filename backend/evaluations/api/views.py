@@ -8,7 +8,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
 from backend.core.files import npy_response
-from backend.core.scoping import owned
+from backend.core.scoping import is_id, owned
 from backend.core.throttling import JobRateThrottle
 from backend.evaluations import services
 from backend.evaluations.api.serializers import (
@@ -45,7 +45,7 @@ class _DatasetViewSetBase(
         queryset = owned(DatasetView.objects.filter(kind=self.kind), self.request, self.action)
         network = self.request.query_params.get("network")
         if network is not None:
-            if not network.isdigit():
+            if not is_id(network):
                 raise ValidationError({"network": "Give a numeric id."})
             queryset = queryset.filter(network_id=int(network))
         return queryset.select_related("job", "network", "network__dataset", "result")
@@ -68,7 +68,7 @@ class _DatasetViewSetBase(
         view = self.get_object()
         if view.result is None or view.job.status != "succeeded":
             raise Http404("This request has no result yet.")
-        path = view.result.path / name
+        path = view.result.file(name)
         if not path.is_file():
             raise Http404("This result is no longer available.")
         return view, np.load(path, allow_pickle=False)
@@ -102,8 +102,8 @@ class EvaluationViewSet(_DatasetViewSetBase):
     def examples(self, request, pk=None):
         """Test images, filtered by true and predicted class; most confident first."""
         view, probabilities = self._result_file("probabilities.npy")
-        truth = np.load(view.result.path / "labels.npy")
-        predicted = np.load(view.result.path / "predictions.npy")
+        truth = np.load(view.result.file("labels.npy"))
+        predicted = np.load(view.result.file("predictions.npy"))
         keep = np.ones(len(truth), bool)
         classes = probabilities.shape[1]
         for name, values in (("true", truth), ("predicted", predicted)):
@@ -139,7 +139,7 @@ class EvaluationViewSet(_DatasetViewSetBase):
         i = int(index)
         if i >= len(probabilities):
             raise Http404("There is no such test image.")
-        truth = np.load(view.result.path / "labels.npy")
+        truth = np.load(view.result.file("labels.npy"))
         return Response(
             {
                 "index": i,
@@ -154,7 +154,7 @@ class EvaluationViewSet(_DatasetViewSetBase):
         value = self.request.query_params.get(name)
         if value in (None, ""):
             return None
-        if not value.isdigit() or int(value) < low or (high is not None and int(value) > high):
+        if not is_id(value) or int(value) < low or (high is not None and int(value) > high):
             bounds = f"from {low} to {high}" if high is not None else f"at least {low}"
             raise ValidationError({name: f"Give a whole number {bounds}."})
         return int(value)

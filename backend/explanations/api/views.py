@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backend.core.files import npy_response
-from backend.core.scoping import owned
+from backend.core.scoping import is_id, owned
 from backend.core.throttling import JobRateThrottle
 from backend.explanations import services
 from backend.explanations.api.serializers import (
@@ -30,7 +30,7 @@ class AttributionMethodsView(APIView):
     """The attribution methods: names, parameters with defaults and ranges, and the
     plain-language card (what it shows, how to read it, caveats, paper)."""
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(responses={200: {"type": "array", "items": {"type": "object"}}})
     def get(self, request):
         return Response([method.to_dict() for method in METHODS.values()])
 
@@ -52,7 +52,7 @@ class _ExplanationViewSetBase(
         for name in ("network", "image"):
             value = self.request.query_params.get(name)
             if value is not None:
-                if not value.isdigit():
+                if not is_id(value):
                     raise ValidationError({name: "Give a numeric id."})
                 queryset = queryset.filter(**{f"{name}_id": int(value)})
         return queryset.select_related("job", "image", "network", "result")
@@ -104,7 +104,7 @@ class _ExplanationViewSetBase(
             return Response(
                 {"detail": "dtype must be float32 or float16."}, status=status.HTTP_400_BAD_REQUEST
             )
-        path = explanation.result.path / filename
+        path = explanation.result.file(filename)
         if not path.is_file():
             raise Http404("This result has no such array.")
         array = np.load(path, allow_pickle=False)

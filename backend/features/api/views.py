@@ -8,7 +8,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
 from backend.core.files import npy_response, private_file_response
-from backend.core.scoping import owned
+from backend.core.scoping import is_id, owned
 from backend.core.throttling import JobRateThrottle
 from backend.features import services
 from backend.features.api.serializers import FeatureVisCreateSerializer, FeatureVisSerializer
@@ -39,7 +39,7 @@ class FeatureVisViewSet(
         queryset = owned(FeatureVis.objects.all(), self.request, self.action)
         network = self.request.query_params.get("network")
         if network is not None:
-            if not network.isdigit():
+            if not is_id(network):
                 raise ValidationError({"network": "Give a numeric id."})
             queryset = queryset.filter(network_id=int(network))
         layer = self.request.query_params.get("layer")
@@ -84,7 +84,7 @@ class FeatureVisViewSet(
     )
     @action(detail=True, methods=["get"], url_path="images", url_name="images")
     def images(self, request, pk=None):
-        path = self._result().path / services.IMAGES_FILE
+        path = self._result().file(services.IMAGES_FILE)
         if not path.is_file():
             raise Http404("This result has no images.")
         return npy_response(np.load(path, allow_pickle=False).astype(np.uint8))
@@ -101,4 +101,4 @@ class FeatureVisViewSet(
         count = int(result.summary.get("shape", [0])[0])
         if not 0 <= int(index) < count:
             raise Http404(f"There are {count} images.")
-        return private_file_response(result.path / f"{int(index)}.png", "image/png")
+        return private_file_response(result.file(f"{int(index)}.png"), "image/png")

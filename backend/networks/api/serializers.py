@@ -6,10 +6,10 @@ from backend.networks.models import WEIGHT_PARTS, Network
 
 
 class NetworkSerializer(serializers.ModelSerializer):
-    dataset = serializers.SlugRelatedField(slug_field="name", read_only=True)
+    dataset = serializers.SlugRelatedField(slug_field="name", read_only=True, allow_null=True)
     layer_count = serializers.SerializerMethodField()
     is_zoo = serializers.BooleanField(read_only=True)
-    owner = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    owner = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     can_delete = serializers.SerializerMethodField()
 
     class Meta:

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 
 from backend.accounts.roles import is_admin
 from backend.core.files import private_file_response
+from backend.core.scoping import is_id
 from backend.core.throttling import JobRateThrottle
 from backend.datasets.models import Dataset
 from backend.networks import services
@@ -165,17 +166,15 @@ class NetworkViewSet(
         filename = ((layer or {}).get("weights") or {}).get(part)
         if not filename:
             raise Http404("This layer has no such weights.")
-        directory = network.weights_dir
+        epoch = 0
         epoch_text = request.query_params.get("epoch")
         if epoch_text not in (None, ""):
             try:
-                epoch = network.resolve_epoch(int(epoch_text) if epoch_text.isdigit() else -1)
+                epoch = network.resolve_epoch(int(epoch_text) if is_id(epoch_text) else -1)
             except ValueError as exc:
                 raise ValidationError({"epoch": [str(exc)]}) from exc
-            if epoch:
-                directory = network.epoch_weights_dir(epoch)
         return private_file_response(
-            directory / filename,
+            network.weights_file(filename, epoch),
             "application/octet-stream",
             filename=f"{network.name}-{layer['name']}-{part}.npy",
         )

@@ -14,7 +14,7 @@ from backend.accounts.roles import IsTeacher
 from backend.analyses.api import views as analysis_files
 from backend.analyses.models import Analysis
 from backend.core.files import private_file_response
-from backend.core.scoping import owned
+from backend.core.scoping import is_id, owned
 from backend.core.throttling import IPRateThrottle
 from backend.networks.models import WEIGHT_PARTS, Network
 from backend.sharing import services
@@ -109,7 +109,7 @@ class ShareLinkViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         for name in ("analysis", "lesson"):
             value = self.request.query_params.get(name)
             if value is not None:
-                if not value.isdigit():
+                if not is_id(value):
                     raise ValidationError({name: f"{name} must be an id."})
                 queryset = queryset.filter(**{f"{name}_id": int(value)})
         return queryset
@@ -327,7 +327,7 @@ class SharedLayerWeightsView(SharedView):
         if not filename:
             raise NotFound("This layer has no such weights.")
         return private_file_response(
-            network.weights_dir / filename,
+            network.weights_file(filename),
             "application/octet-stream",
             filename=f"{network.name}-{layer['name']}-{part}.npy",
         )

@@ -6,6 +6,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
+from backend.core import media
 from backend.core.files import private_file_response
 from backend.core.scoping import owned
 from backend.core.throttling import UploadRateThrottle
@@ -56,10 +57,9 @@ class ImageViewSet(
         return Response(UploadedImageSerializer(image).data, status=status.HTTP_201_CREATED)
 
     def perform_destroy(self, instance: UploadedImage) -> None:
-        path = instance.path
         instance.delete()
         if not UploadedImage.objects.filter(file=instance.file).exists():
-            path.unlink(missing_ok=True)
+            media.remove(instance.file)
 
     @extend_schema(responses={(200, "image/png"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"], url_name="file")

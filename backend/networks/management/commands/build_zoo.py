@@ -4,6 +4,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
+from backend.core import media
 from backend.datasets.services import sync_builtin_datasets
 from backend.networks.models import Network
 from backend.networks.services import register_zoo_entry
@@ -42,7 +43,7 @@ class Command(BaseCommand):
                 version=manifest["version"],
                 weights_sha256=manifest["weights_sha256"],
             ).first()
-            if current is not None and current.weights_dir.is_dir():
+            if current is not None and media.exists(f"{current.files_folder}/weights"):
                 self.stdout.write(f"{entry.name} v{manifest['version']} is up to date.")
                 continue
             network = register_zoo_entry(entry)
