@@ -13,7 +13,21 @@ class ServiceUnavailable(APIException):
     default_code = "service_unavailable"
 
 
+class CacheUnavailable(APIException):
+    status_code = 503
+    default_detail = (
+        "A service ConvScope needs is not reachable right now. Please try again in a minute."
+    )
+    default_code = "service_unavailable"
+
+
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    import redis
+
+    # A shared cache on a Redis that is down (rate-limit counters, sign-in lockouts): a clear
+    # 503 within the client's timeouts, not a 500.
+    if isinstance(exc, redis.exceptions.ConnectionError | redis.exceptions.TimeoutError):
+        exc = CacheUnavailable()
     response = exception_handler(exc, context)
     if response is None:
         return None

@@ -153,3 +153,49 @@ def test_redis_restart_loses_no_queued_job_and_outage_answers_503(
     assert response.status_code == 202, response.content
     job = wait_job(response.json()["job"]["id"], ("succeeded", "failed"), 120)
     assert job.status == "succeeded", job.message
+
+
+def test_cancel_stops_a_running_job(start_worker, user, zoo, api):
+    from backend.features.models import FeatureVisResult
+    from backend.features.services import create_feature_vis
+    from tests.fixtures.processes import wait_for
+
+    worker = start_worker("w1")
+    # Minutes of work if left alone.
+    vis = create_feature_vis(
+        user,
+        zoo["tiny-vgg"],
+        {"kind": "filters", "layer": "conv_2_2", "steps": 1024, "images_per_filter": 4},
+    )
+    job = running(vis.job_id)
+    assert job.status == "running", job.message
+    response = api.post(f"/api/jobs/{job.pk}/cancel/")
+    assert response.status_code == 200 and response.json()["status"] == "cancelled"
+    # The worker stops at its next progress report, not at the end of the work.
+    wait_for(lambda: f"job {job.pk} was cancelled" in worker.log.read_text(), 120, "the stop")
+    created = api.post(
+        "/api/analyses/", {"network": zoo["tiny-vgg"].pk, "image": upload(api, 1)}, format="json"
+    )
+    ok = wait_job(created.json()["job"]["id"], ("succeeded", "failed"), 120)
+    assert ok.status == "succeeded", ok.message
+    assert not FeatureVisResult.objects.exists()
+    assert wait_job(job.pk, ("cancelled",), 1).status == "cancelled"
+
+
+def test_dead_redis_behind_the_shared_cache_answers_503_quickly(broker, settings, zoo, api):
+    """Production shares rate-limit counters through Redis (CACHE_URL): when it is down, a
+    request that counts against a limit gets a 503 within seconds, not a 500 or a hang."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": broker.url.rsplit("/", 1)[0] + "/1",
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+    }
+    image = upload(api, 0)
+    broker.kill()
+    started = time.monotonic()
+    response = api.post("/api/analyses/", {"network": zoo["tiny-vgg"].pk, "image": image})
+    waited = time.monotonic() - started
+    assert response.status_code == 503 and waited < 5, (response.status_code, waited)
+    assert "not reachable" in response.json()["detail"]

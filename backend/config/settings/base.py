@@ -189,6 +189,9 @@ X_FRAME_OPTIONS = "DENY"
 # Throttle counters and sign-in failure counts. Per-process memory by default; with several web
 # processes set CACHE_URL (e.g. redis://127.0.0.1:6379/1) so they share the counts.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+if CACHES["default"]["BACKEND"].endswith("RedisCache"):
+    # A dead Redis costs a request two seconds and a 503 (core.exceptions), never a hang.
+    CACHES["default"].setdefault("OPTIONS", {}).update(socket_connect_timeout=2, socket_timeout=2)
 
 # Accounts. CONVSCOPE_SIGNUP: "open" (signed in at once), "approval" (an administrator
 # activates the account) or "closed".
