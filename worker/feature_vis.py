@@ -19,7 +19,9 @@ preprocessing (``InputSpec``: scale, mean, std) runs inside the graph, so images
 optimised in pixel space. Penalty and diversity weights are relative to each image's own
 objective (held constant in the gradient), so one setting suits networks whose
 activations differ in scale. For the mean of a plain convolution's filter the objective
-is linear in the layer's input, so the layer itself is skipped (``_window_mean_score``).
+is linear in the layer's input, so the layer itself is skipped (``_window_mean_score``),
+and a plain chain of layers below it runs as plain TensorFlow ops with batch
+normalisation folded into the convolutions (``_raw_chain``).
 
 The whole optimisation loop (Adam written out, no ``tf.Variable``) runs inside one traced
 ``tf.function`` per (layer, objective, image size, group size), called once per progress
@@ -48,7 +50,7 @@ from worker.tf_env import configure_tensorflow, parallel_lanes
 if TYPE_CHECKING:
     import keras
 
-VERSION = 1
+VERSION = 2
 # Zoo Tiny VGG conv_2_2: 64 steps at lr 0.1 give the same-looking images and mean activation
 # as 128 steps at Lucid's lr 0.05 (0.32 vs 0.32) in half the time: 0.44 s for all 32
 # filters warm on 2 cores (bench/results.md). The activation still rises slowly after that.
@@ -66,6 +68,17 @@ PROGRESS_CHUNKS = 8
 
 # Layers whose own output we report but whose input we optimise (no gradient where off).
 _RELU_LAYERS = ("ReLU",)
+# Identities at inference (the optimisation never trains).
+_IDENTITY_LAYERS = (
+    "Dropout",
+    "SpatialDropout1D",
+    "SpatialDropout2D",
+    "SpatialDropout3D",
+    "GaussianNoise",
+    "GaussianDropout",
+    "AlphaDropout",
+    "ActivityRegularization",
+)
 
 
 @dataclass(frozen=True)
@@ -179,6 +192,8 @@ class FeatureVisModel:
         self.spatial_layers = spatial_layers(self.layers)
         self.output_name = self._linear.layers[-1].name
         self.lanes = parallel_lanes()
+        # Trace the network to the layer as plain ops where possible (``_raw_chain``).
+        self.raw = True
         self._fns: dict[tuple, tuple[Callable, Callable | None]] = {}
         self._measure_fns: dict[tuple, Callable] = {}
         self._lock = threading.RLock()
@@ -234,6 +249,141 @@ class FeatureVisModel:
             return value
 
         return prepare, score
+
+    def _raw_chain(self, layer: str):
+        """The layers from the input to ``layer``'s input as plain TensorFlow ops, or None.
+
+        For a simple chain of Conv2D (linear or ReLU), BatchNormalization (inference),
+        ReLU, max/average pooling and inference-time identities (dropout, noise): each
+        BatchNormalization is folded into the convolution before it (or kept as one
+        per-channel affine op), and no Keras call, cast or identity layer is left in the
+        traced step: the deep BN network to conv_3_2 drops five batch normalisations forward
+        and back per step. Same function as the Keras layers (within float rounding).
+        Returns ``(prepare() -> params, net(x, params) -> layer input)``: ``prepare`` reads
+        the weights (so later weight changes are seen) once per call, outside the loop."""
+        import tensorflow as tf
+
+        linear = self._linear
+        target = linear.get_layer(layer)
+        plan: list[list] = []
+        previous = None
+        for current in linear.layers:
+            if current is target:
+                break
+            kind = type(current).__name__
+            config = current.get_config()
+            try:
+                chained = previous is None or current.input is previous.output
+            except (AttributeError, ValueError):  # a layer called more than once
+                return None
+            if not chained:
+                return None  # not a plain chain (branches, skips)
+            previous = current
+            if kind == "InputLayer" or kind in _IDENTITY_LAYERS:
+                continue
+            if getattr(current, "compute_dtype", "float32") != "float32":
+                return None
+            if config.get("data_format", "channels_last") != "channels_last":
+                return None
+            activation = config.get("activation")
+            if kind == "Conv2D":
+                if int(config.get("groups", 1)) != 1 or activation not in ("linear", "relu"):
+                    return None
+                if config.get("padding") not in ("same", "valid"):
+                    return None
+                plan.append(["conv", current, [], config, activation == "relu"])
+            elif kind == "BatchNormalization":
+                if config.get("axis") not in (-1, 3, [-1], [3]) or config.get("renorm"):
+                    return None
+                if plan and plan[-1][0] == "conv" and not plan[-1][4]:
+                    plan[-1][2].append(current)  # folded into the convolution
+                else:
+                    plan.append(["affine", current])
+            elif kind == "ReLU" or (kind == "Activation" and activation == "relu"):
+                if kind == "ReLU" and (
+                    config.get("max_value") is not None
+                    or float(config.get("negative_slope") or 0.0) != 0.0
+                    or float(config.get("threshold") or 0.0) != 0.0
+                ):
+                    return None
+                if plan and plan[-1][0] == "conv" and not plan[-1][4]:
+                    plan[-1][4] = True
+                else:
+                    plan.append(["relu"])
+            elif kind == "Activation" and activation == "linear":
+                continue
+            elif kind in ("MaxPooling2D", "AveragePooling2D"):
+                if config.get("padding") not in ("same", "valid"):
+                    return None
+                plan.append(["pool", kind, config])
+            else:
+                return None
+        else:
+            return None
+        if previous is None or target.input is not previous.output:
+            return None
+
+        def bn_affine(bn):
+            mean = tf.cast(bn.moving_mean, tf.float32)
+            scale = tf.math.rsqrt(tf.cast(bn.moving_variance, tf.float32) + bn.epsilon)
+            if bn.gamma is not None:
+                scale *= tf.cast(bn.gamma, tf.float32)
+            shift = -mean * scale
+            if bn.beta is not None:
+                shift += tf.cast(bn.beta, tf.float32)
+            return scale, shift
+
+        def prepare():
+            params = []
+            for step in plan:
+                if step[0] == "conv":
+                    conv = step[1]
+                    kernel = tf.cast(conv.kernel, tf.float32)
+                    bias = (
+                        tf.cast(conv.bias, tf.float32)
+                        if conv.use_bias
+                        else tf.zeros((kernel.shape[-1],), tf.float32)
+                    )
+                    for bn in step[2]:
+                        scale, shift = bn_affine(bn)
+                        kernel, bias = kernel * scale, bias * scale + shift
+                    params.append((kernel, bias))
+                elif step[0] == "affine":
+                    params.append(bn_affine(step[1]))
+                else:
+                    params.append(())
+            return params
+
+        def net(x, params):
+            for step, values in zip(plan, params, strict=True):
+                if step[0] == "conv":
+                    config = step[3]
+                    x = tf.nn.conv2d(
+                        x,
+                        values[0],
+                        strides=tuple(config.get("strides", (1, 1))),
+                        padding=config["padding"].upper(),
+                        dilations=tuple(config.get("dilation_rate", (1, 1))),
+                    )
+                    x = tf.nn.bias_add(x, values[1])
+                    if step[4]:
+                        x = tf.nn.relu(x)
+                elif step[0] == "affine":
+                    x = x * values[0] + values[1]
+                elif step[0] == "relu":
+                    x = tf.nn.relu(x)
+                else:
+                    config = step[2]
+                    pool = tf.nn.max_pool2d if step[1] == "MaxPooling2D" else tf.nn.avg_pool2d
+                    x = pool(
+                        x,
+                        tuple(config["pool_size"]),
+                        tuple(config.get("strides") or config["pool_size"]),
+                        config["padding"].upper(),
+                    )
+            return x
+
+        return prepare, net
 
     def _target_net(
         self, layer: str | None, diversity_layer: str | None, layer_input: bool = False
@@ -323,6 +473,14 @@ class FeatureVisModel:
         net_h, net_w, channels = self.input_shape
         window = self._window_mean_score(layer) if objective == "mean" and layer else None
         net, _ = self._target_net(layer, diverse or None, window is not None)
+        raw = self._raw_chain(layer) if window is not None and not diverse and self.raw else None
+        if raw is not None:
+            prepare_net, raw_net = raw
+            net = lambda x, params: (raw_net(x, params), None)  # noqa: E731
+        else:
+            prepare_net = lambda: ()  # noqa: E731
+            plain = net
+            net = lambda x, params: plain(x)  # noqa: E731
         inverse_f = tf.constant(_inverse_frequencies(height, width))
         root_area = float(np.sqrt(height * width))
         colour = tf.constant(_COLOUR.T) if channels == 3 else None
@@ -375,12 +533,12 @@ class FeatureVisModel:
             channel = tf.gather(main, targets, axis=3, batch_dims=1)  # N x h x w
             return tf.reduce_mean(channel, axis=(1, 2))
 
-        def loss_of(spectrum, targets, weights, u, hyper):
+        def loss_of(spectrum, targets, weights, u, hyper, params):
             pixels = pixels_of(spectrum, hyper[8])
             seen = transform(pixels, u, hyper)
             if resize:
                 seen = tf.image.resize(seen, (net_h, net_w), method="bilinear")
-            main, lower = net(self._preprocess(seen))
+            main, lower = net(self._preprocess(seen), params)
             score = targets_of(main, targets, weights)  # N
             # Penalties are relative to each image's own objective (unitless weights).
             size_of = tf.stop_gradient(tf.abs(score)) + 1e-6
@@ -403,18 +561,18 @@ class FeatureVisModel:
                 loss += div_weight * penalty
             return tf.reduce_sum(loss)
 
-        def gradient(spectrum, targets, weights, u, hyper):
+        def gradient(spectrum, targets, weights, u, hyper, params):
             with tf.GradientTape() as tape:
                 tape.watch(spectrum)
-                loss = loss_of(spectrum, targets, weights, u, hyper)
+                loss = loss_of(spectrum, targets, weights, u, hyper, params)
             return tape.gradient(loss, spectrum)
 
         def make_run(lanes: int):
-            def step_gradient(spectrum, targets, weights, seed, hyper):
+            def step_gradient(spectrum, targets, weights, seed, hyper, params):
                 n = tf.shape(spectrum)[0]
                 u = tf.random.stateless_uniform((n, 4), seed=seed, minval=-1.0, maxval=1.0)
                 if lanes <= 1:
-                    return gradient(spectrum, targets, weights, u, hyper)
+                    return gradient(spectrum, targets, weights, u, hyper, params)
                 # Cut on group boundaries: the diversity term couples a group's images.
                 groups = tf.shape(spectrum)[0] // group
                 parts = []
@@ -423,7 +581,9 @@ class FeatureVisModel:
                     hi_ = ((i + 1) * groups) // lanes * group
                     part = slice(lo_, hi_)
                     parts.append(
-                        gradient(spectrum[part], targets[part], weights[part], u[part], hyper)
+                        gradient(
+                            spectrum[part], targets[part], weights[part], u[part], hyper, params
+                        )
                     )
                 return tf.concat(parts, axis=0)
 
@@ -431,11 +591,12 @@ class FeatureVisModel:
                 lr = hyper[0]
                 # Loop-invariant per-image weights of the window shortcut (else unused).
                 weights = window[0](targets) if window is not None else tf.zeros_like(spectrum)
+                params = prepare_net()  # the plain-op network's (folded) weights
                 beta1, beta2, eps = 0.9, 0.999, 1e-8
                 for i in tf.range(count):
                     t = tf.cast(start + i, tf.int64)
                     step_seed = tf.stack([seed, t])
-                    g = step_gradient(spectrum, targets, weights, step_seed, hyper)
+                    g = step_gradient(spectrum, targets, weights, step_seed, hyper, params)
                     m = beta1 * m + (1.0 - beta1) * g
                     v = beta2 * v + (1.0 - beta2) * g * g
                     tf_ = tf.cast(t + 1, tf.float32)

@@ -169,3 +169,25 @@ def test_other_layers_sizes_and_rgb(vis):
     odd = visualise_filters(build_bn_strided(seed=2), "conv_s2", steps=6, objective="centre")
     assert odd.images.shape == (6, 31, 29, 3) and odd.filters == list(range(6))
     assert np.all(np.isfinite(odd.activations))
+
+
+def test_plain_op_network_matches_keras(vis, noise_images):
+    """The optimiser's plain-op network (batch normalisation folded into the convolution
+    before it, dropout dropped) gives the Keras layer input: zoo Tiny VGG, and strided
+    'same' convolutions without bias, BN, max and average pooling (bn_strided)."""
+    import keras
+    import tensorflow as tf
+
+    from tests.fixtures.models import build_bn_strided
+
+    odd = FeatureVisModel(build_bn_strided(seed=2))
+    cases = [
+        (vis, LAYER, noise_images[:4]),
+        (odd, "gap", np.random.default_rng(2).integers(0, 256, (3, 31, 29, 3))),
+    ]
+    for model, layer, pixels in cases:
+        prepare, net = model._raw_chain(layer)
+        x = tf.constant(model._preprocess(pixels.astype(np.float32) / 255.0))
+        feed = keras.Model(model._linear.inputs[0], model._linear.get_layer(layer).input)
+        expected = feed(x).numpy()
+        np.testing.assert_allclose(net(x, prepare()).numpy(), expected, rtol=1e-4, atol=1e-4)
