@@ -45,12 +45,12 @@ NETWORK = "tiny-vgg"
 BROWSER_ROWS: list[dict] = []  # filled by the browser section of bench_end_to_end
 
 
-def section_in_own_process(script: str) -> list[str]:
+def section_in_own_process(script: str, *extra: str) -> list[str]:
     """The markdown lines a bench script prints, run in its own process: it sets the worker's
     TensorFlow options (oneDNN, lanes) before TensorFlow starts, which this process cannot."""
     env = {k: v for k, v in os.environ.items() if k != "TF_ENABLE_ONEDNN_OPTS"}
     done = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / script)],
+        [sys.executable, str(ROOT / "bench" / script), *extra],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -250,6 +250,9 @@ def main() -> None:
     parser.add_argument(
         "--no-feature-vis", action="store_true", help="skip the feature visualisation section"
     )
+    parser.add_argument(
+        "--no-load", action="store_true", help="skip the load section (50 locust users, 2 min)"
+    )
     args = parser.parse_args()
     images = sample_pngs(args.runs + 10)
     rows = [
@@ -313,6 +316,8 @@ def main() -> None:
     ):
         if not skip:
             lines += section_in_own_process(script)
+    if not args.no_load:  # last: its 2 minutes of load must not overlap the other timings
+        lines += section_in_own_process("load_bench.py", "--print-only")
     args.out.write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 

@@ -8,11 +8,12 @@ down a new request gets a 503 within seconds instead of hanging.
 import os
 import signal
 import time
+from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from tests.chaos.conftest import children_of, holder_pid, wait_job
+from tests.chaos.conftest import children_of, holder_pid, sleep_until, wait_job
 from tests.fixtures.images import fashion_sample_png
 
 pytestmark = [pytest.mark.integration, pytest.mark.chaos]
@@ -49,6 +50,11 @@ def test_worker_child_killed_mid_job_finishes_once(start_worker, user, zoo):
     assert job.status == "running", job.message
     child = holder_pid(job)
     assert child in children_of(worker.pid)
+    # TensorFlow is not fork-safe: only the children load it, after the fork.
+    child_maps = Path(f"/proc/{child}/maps")
+    sleep_until(lambda: "tensorflow" in child_maps.read_text(), 60)
+    assert "tensorflow" in child_maps.read_text()
+    assert "tensorflow" not in Path(f"/proc/{worker.pid}/maps").read_text()
     os.kill(child, signal.SIGKILL)
     # The worker starts a new child; the message went back to the queue (reject on worker
     # lost) and the new child takes over the job of the dead one.
