@@ -86,7 +86,7 @@ ensure_database() {
 }
 
 ensure_zoo() {
-  local h; h="$( (cat "$ROOT"/model_zoo/*/manifest.json; echo "${DATABASE_URL:-sqlite}") | sha256sum | cut -c1-32)"
+  local h; h="$( (cat "$ROOT"/model_zoo/*/manifest.json "$ROOT"/model_zoo/*/checkpoints/history.json 2>/dev/null; echo "${DATABASE_URL:-sqlite}") | sha256sum | cut -c1-32)"
   if ! stamp_ok zoo "$h" || [ ! -d "$ROOT/var/media/networks" ]; then
     say "Building and registering the model zoo"
     "$PY" "$ROOT/manage.py" build_zoo

@@ -1,6 +1,7 @@
 """Training history (issue 8 part 4): a recipe trained with checkpoints saves the weights
 after every epoch; each checkpoint reproduces its recorded test accuracy, and the last one is
-the saved network bit for bit. (Quick run: tests/conftest.py history_zoo_dir.)"""
+the saved network bit for bit. Checked on a quick run (tests/conftest.py history_zoo_dir) and
+on the checkpoints the zoo Tiny VGG ships (model_zoo/tiny_vgg/checkpoints)."""
 
 import json
 
@@ -17,9 +18,19 @@ def train_module():
     return train
 
 
+@pytest.fixture(scope="module", params=["quick-run", "zoo-tiny-vgg"])
+def history_dir(request):
+    """A trained zoo folder with checkpoints/: a quick run here, or the shipped Tiny VGG."""
+    if request.param == "quick-run":
+        return request.getfixturevalue("history_zoo_dir")
+    from model_zoo.registry import get_zoo_entry
+
+    return get_zoo_entry("tiny-vgg").directory
+
+
 @pytest.fixture(scope="module")
-def record(history_zoo_dir) -> dict:
-    return json.loads((history_zoo_dir / "checkpoints" / "history.json").read_text("utf-8"))
+def record(history_dir) -> dict:
+    return json.loads((history_dir / "checkpoints" / "history.json").read_text("utf-8"))
 
 
 def load_checkpoint(train_module, path):
@@ -28,46 +39,46 @@ def load_checkpoint(train_module, path):
     return model
 
 
-def test_record_matches_the_saved_network(record, history_zoo_dir):
-    manifest = json.loads((history_zoo_dir / "manifest.json").read_text("utf-8"))
-    model_sha = sha256_file(history_zoo_dir / "model.keras")
+def test_record_matches_the_saved_network(record, history_dir):
+    manifest = json.loads((history_dir / "manifest.json").read_text("utf-8"))
+    model_sha = sha256_file(history_dir / "model.keras")
     assert record["weights_sha256"] == manifest["weights_sha256"] == model_sha
     assert record["test_split"] == "full"
     assert (
         [row["epoch"] for row in record["history"]]
-        == [1, 2, 3]
+        == list(range(1, manifest["epochs"] + 1))
         == [row["epoch"] for row in manifest["history"]]
     )
     for saved, logged in zip(record["history"], manifest["history"], strict=True):
         for key in ("loss", "accuracy", "val_loss", "val_accuracy"):
             assert saved[key] == logged[key], (saved["epoch"], key)
-        path = history_zoo_dir / saved["checkpoint"]
+        path = history_dir / saved["checkpoint"]
         assert path.name == f"epoch_{saved['epoch']:02d}.weights.h5"
         assert sha256_file(path) == saved["sha256"]
         assert path.stat().st_size < 400_000  # weights only, no optimiser state
 
 
-def test_last_checkpoint_is_the_saved_network(record, history_zoo_dir, train_module):
+def test_last_checkpoint_is_the_saved_network(record, history_dir, train_module):
     import keras
 
     trained = keras.saving.load_model(
-        history_zoo_dir / "model.keras", compile=False, safe_mode=True
+        history_dir / "model.keras", compile=False, safe_mode=True
     )
-    last = load_checkpoint(train_module, history_zoo_dir / record["history"][-1]["checkpoint"])
+    last = load_checkpoint(train_module, history_dir / record["history"][-1]["checkpoint"])
     for a, b in zip(trained.get_weights(), last.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
 
 
 def test_each_checkpoint_reproduces_its_recorded_test_accuracy(
-    record, history_zoo_dir, train_module
+    record, history_dir, train_module
 ):
     measured = []
     for row in record["history"]:
-        model = load_checkpoint(train_module, history_zoo_dir / row["checkpoint"])
+        model = load_checkpoint(train_module, history_dir / row["checkpoint"])
         accuracy = train_module.evaluate_model(model, "fashion-mnist")
         assert accuracy == row["test_accuracy"], row["epoch"]
         measured.append(accuracy)
-    manifest = json.loads((history_zoo_dir / "manifest.json").read_text("utf-8"))
+    manifest = json.loads((history_dir / "manifest.json").read_text("utf-8"))
     assert measured[-1] == manifest["test_accuracy"]
     assert measured[0] < measured[-1]  # training helped
 
