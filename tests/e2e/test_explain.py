@@ -36,6 +36,12 @@ def test_explain_overlay_methods_trust_checks_and_url_state(
     # The default method's map is drawn over the image, with a legend with numbers.
     page.wait_for_selector(OVERLAY, timeout=60_000)
     assert page.locator("[data-testid=method-card][data-method=gradient]").count() == 1
+    # The class picker marks the prediction once its analysis is in (it may come after the map).
+    page.wait_for_function(
+        "document.querySelector('[data-testid=target-select] option:checked')"
+        "?.textContent.trim().startsWith('★')",
+        timeout=60_000,
+    )
     predicted = page.get_by_test_id("target-select").locator("option:checked").inner_text()
     assert predicted.startswith("★") and "%" in predicted
 
