@@ -61,17 +61,13 @@ def test_record_matches_the_saved_network(record, history_dir):
 def test_last_checkpoint_is_the_saved_network(record, history_dir, train_module):
     import keras
 
-    trained = keras.saving.load_model(
-        history_dir / "model.keras", compile=False, safe_mode=True
-    )
+    trained = keras.saving.load_model(history_dir / "model.keras", compile=False, safe_mode=True)
     last = load_checkpoint(train_module, history_dir / record["history"][-1]["checkpoint"])
     for a, b in zip(trained.get_weights(), last.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
 
 
-def test_each_checkpoint_reproduces_its_recorded_test_accuracy(
-    record, history_dir, train_module
-):
+def test_each_checkpoint_reproduces_its_recorded_test_accuracy(record, history_dir, train_module):
     measured = []
     for row in record["history"]:
         model = load_checkpoint(train_module, history_dir / row["checkpoint"])
