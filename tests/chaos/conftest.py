@@ -49,10 +49,9 @@ class Broker:
 
 
 def forget_connections(app) -> None:
-    """Drop pooled broker connections, as Celery does in a forked child (``app.close()``
-    would also unregister the app, and tasks would then resolve to Celery's default app)."""
-    if app._pool is not None:
-        app._pool.force_close_all()
+    """Make the app pick its broker connection pool again for its current broker_url. Only
+    the references are dropped: kombu keeps one pool per URL process-wide, and closing one
+    would break every later test that sends to that URL ("Acquire on closed pool")."""
     app._pool = None
     app.amqp._producer_pool = None
 
