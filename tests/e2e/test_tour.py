@@ -186,7 +186,14 @@ def test_phone_navbar_and_docked_tour(log_in, browser, live_server, celery_worke
         for testid in ("nav-explain", "nav-evaluate", "nav-learn"):
             link = page.get_by_test_id(testid)
             assert link.is_visible(), testid
+            link.wait_for(state="visible")
             box = link.bounding_box()
+            for _ in range(50):  # the menu may still be folding out
+                if box is not None:
+                    break
+                page.wait_for_timeout(100)
+                box = link.bounding_box()
+            assert box is not None, testid
             assert box["x"] >= 0 and box["x"] + box["width"] <= 390, testid
         page.get_by_test_id("nav-learn").click()
         page.wait_for_url("**/learn")
