@@ -1,11 +1,15 @@
 # ConvScope: `make dev` sets up and runs the product, `make test` runs every test.
-.PHONY: dev setup test chaos fuzz bench lint format zoo frontend clean
+.PHONY: dev setup test test-quick chaos fuzz bench lint format zoo frontend clean
 
 dev:
 	@bash scripts/dev.sh
 
 test:
 	@bash scripts/test.sh $(PYTEST_ARGS)
+
+# The inner loop (about 5 minutes): compute and backend tests, no browser, workers or chaos.
+test-quick:
+	@bash scripts/test_quick.sh $(PYTEST_ARGS)
 
 # The chaos tests alone (they also run in `make test`): workers and Redis killed mid-job.
 chaos:

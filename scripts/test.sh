@@ -1,31 +1,65 @@
 #!/usr/bin/env bash
-# `make test`: install what tests need (Chromium, Playwright), then run every test.
+# `make test`: install what tests need (Chromium, Playwright), then run every test, once each
+# where a second run could not fail differently, and print the wall time of every stage.
+#
+# The pytest passes, each a process of its own (its own Redis, Celery worker, media root and
+# test database), run in two lanes side by side on the machine's two cores:
+#   lane 1  compute   tests/worker, model_zoo, datasets: Django-free, they open no database
+#           backend   tests/backend, integration on SQLite
+#           chaos     tests/chaos (workers and Redis killed mid-job), once
+#   lane 2  backend   tests/backend, integration on PostgreSQL
+#           pages     tests/e2e (Debian's Chromium), once
+# The backend and integration tests are the database-sensitive ones: they run on both
+# databases. The page and chaos tests exercise the same ORM code, so they run once, on
+# PostgreSQL (production's database) when one answers, else on SQLite.
+#
+# PYTEST_ARGS (make test PYTEST_ARGS="-k explain -x") go to every pass. TEST_LANES=1 runs the
+# passes one after another (easier to read while debugging).
 source "$(dirname "$0")/common.sh"
+source "$(dirname "$0")/stages.sh"
 cd "$ROOT"
+PYTEST_EXTRA="$*"
 
+stage "Set-up (Debian packages, .venv, npm, front-end build)"
 ensure_system
 apt_install chromium
 ensure_venv
 ensure_frontend
 
-say "Lint"
+stage "Lint (ruff)"
 "$VENV/bin/ruff" check .
 "$VENV/bin/ruff" format --check .
 
-say "Front-end checks (.npy parser, colour scales) and component tests (Vitest)"
+stage "Front-end checks and component tests (Vitest)"
 (cd "$ROOT/frontend" && npm run --silent check && npm run --silent test)
 
-say "Tests (SQLite)"
-# `make test` is self-contained: the suite starts its own Redis and Celery worker processes.
-"$VENV/bin/pytest" "$@"
-
-# Every test that touches a database (API, jobs and workers, chaos, pages) runs again on
-# PostgreSQL when one answers: TEST_DATABASE_URL, or the local server. tests/worker, model_zoo and
-# datasets never open one (compute code is free of Django), so a second pass would repeat them.
 PG_URL="${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/convscope}"
-if "$PY" -c "import psycopg, sys; psycopg.connect(sys.argv[1].rsplit('/', 1)[0] + '/postgres', connect_timeout=3).close()" "$PG_URL" 2>/dev/null; then
-  say "Tests (PostgreSQL)"
-  DATABASE_URL="$PG_URL" "$VENV/bin/pytest" tests/backend tests/integration tests/chaos tests/e2e
+if postgres_answers "$PG_URL"; then
+  ONCE_DB="PostgreSQL"
+  # Two passes may hold PostgreSQL at once: each gets its own test database.
+  export_pg() { export DATABASE_URL="${PG_URL%/*}/$1"; }
 else
-  say "No PostgreSQL answers at $PG_URL: skipped the PostgreSQL pass (set TEST_DATABASE_URL)"
+  ONCE_DB="SQLite"
+  say "No PostgreSQL answers at $PG_URL: the PostgreSQL pass is skipped (set TEST_DATABASE_URL)"
+  export_pg() { unset DATABASE_URL; export CONVSCOPE_TEST_SQLITE="$ROOT/var/test-db-$1.sqlite3"; }
 fi
+
+# A lane stops at its first failing pass (each pass is chained with &&, as `set -e` does not
+# reach into functions called from a condition).
+lane_1() {
+  test_pass "Compute tests (worker, model_zoo, datasets)" \
+    tests/worker tests/model_zoo tests/datasets "$@" &&
+    test_pass "Backend and integration tests (SQLite)" tests/backend tests/integration "$@" &&
+    (export_pg convscope_chaos && test_pass "Chaos tests ($ONCE_DB)" tests/chaos "$@")
+}
+
+lane_2() {
+  if [ "$ONCE_DB" = PostgreSQL ]; then
+    (export_pg convscope && test_pass "Backend and integration tests (PostgreSQL)" \
+      tests/backend tests/integration "$@") || return
+  fi
+  (export_pg convscope_pages && test_pass "Page tests, Chromium ($ONCE_DB)" tests/e2e "$@")
+}
+
+stage "Tests (two lanes side by side; each pass's output follows when it ends)"
+run_lanes lane_1 lane_2 -- "$@"

@@ -57,21 +57,26 @@ HISTORY_NETWORK = "tiny-vgg-history"
 
 
 @pytest.fixture(scope="session")
-def history_zoo_dir(tmp_path_factory) -> Path:
+def history_zoo_dir() -> Path:
     """Tiny VGG trained by its recipe with a checkpoint per epoch, quickly (3 epochs on 2,000
     images, ~20 s): a zoo folder with model.keras, manifest.json and checkpoints/. Named
-    HISTORY_NETWORK so its rows and files never touch the real tiny-vgg's. (The committed
-    tiny-vgg has no checkpoints: retraining here does not reproduce its weights bit for bit.)"""
+    HISTORY_NETWORK so its rows and files never touch the real tiny-vgg's. Trained once and
+    kept by the hash of the recipe's code (tests/fixtures/build_cache.py): the run is
+    bit-reproducible (non-oneDNN kernels), so a cached one is the run itself."""
     import json
 
-    from model_zoo.train import train
+    from tests.fixtures.build_cache import cached_dir, content_key, python_sources
 
-    out = tmp_path_factory.mktemp("history-zoo")
-    train("tiny-vgg", out_dir=out, epochs=3, checkpoints=True, limit=2000)
-    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-    manifest.update(name=HISTORY_NETWORK, title="Tiny VGG (training history)")
-    (out / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
-    return out
+    def build(out: Path) -> None:
+        from model_zoo.train import train
+
+        train("tiny-vgg", out_dir=out, epochs=3, checkpoints=True, limit=2000)
+        manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+        manifest.update(name=HISTORY_NETWORK, title="Tiny VGG (training history)")
+        (out / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+
+    sources = python_sources("model_zoo", "datasets")
+    return cached_dir("history-zoo", content_key(sources, HISTORY_NETWORK), build)
 
 
 @pytest.fixture(scope="session")

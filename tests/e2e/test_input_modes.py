@@ -12,6 +12,9 @@ def open_explorer(page, live_server, network) -> None:
     page.get_by_test_id("dataset-select").select_option("fashion-mnist")
     page.get_by_test_id("network-select").select_option(str(network.pk))
     page.get_by_test_id("sample-thumb").first.wait_for()
+    # The input pads take strokes and photos only once the network is loaded (the layer
+    # panel shows): on a loaded machine it can arrive after the thumbnails.
+    page.get_by_test_id("layers").wait_for()
 
 
 def wait_for_uploaded_analysis(page) -> None:

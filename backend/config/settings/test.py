@@ -1,5 +1,6 @@
 """Settings for pytest: fast hashing, a private media root and a file database."""
 
+import os
 import tempfile
 from pathlib import Path
 
@@ -13,8 +14,11 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="convscope-test-media-"))
 
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    # A file, not memory, so a real Celery worker process sees the same test database.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
+    # A file, not memory, so a real Celery worker process sees the same test database; named
+    # by CONVSCOPE_TEST_SQLITE so that two test passes can run side by side (make test).
+    DATABASES["default"]["TEST"] = {
+        "NAME": os.environ.get("CONVSCOPE_TEST_SQLITE", str(VAR_DIR / "test-db.sqlite3"))
+    }
 
 # Throttles must never trip ordinary tests (the throttle tests lower these with
 # override_settings); counters live in this process's memory, and mail goes to the outbox.
