@@ -26,9 +26,10 @@ apt_install chromium
 ensure_venv
 ensure_frontend
 
-stage "Lint (ruff)"
+stage "Lint (ruff, import contract)"
 "$VENV/bin/ruff" check .
 "$VENV/bin/ruff" format --check .
+"$VENV/bin/lint-imports" --no-cache
 
 stage "Front-end checks and component tests (Vitest)"
 (cd "$ROOT/frontend" && npm run --silent check && npm run --silent test)
