@@ -36,14 +36,14 @@ _stage_report() {
 }
 trap _stage_report EXIT
 
-# One pytest pass: its output goes to var/test-logs/pass-<name>.log and is printed when the
+# One pytest pass (with its 20 slowest tests): its output goes to var/test-logs/pass-<name>.log and is printed when the
 # pass ends; its wall time, test count and result go to the stage table. When PYTEST_ARGS
 # select nothing in a pass (pytest's exit 5), that pass is not a failure.
 test_pass() {
   local name="$1" start=$SECONDS rc=0 log summary
   shift
   log="$ROOT/var/test-logs/pass-$(printf '%s' "$name" | tr -c 'A-Za-z0-9' '-').log"
-  "$VENV/bin/pytest" "$@" >"$log" 2>&1 || rc=$?
+  "$VENV/bin/pytest" --durations=20 "$@" >"$log" 2>&1 || rc=$?
   if [ "$rc" = 5 ] && [ -n "${PYTEST_EXTRA:-}" ]; then rc=0; fi
   summary="$(grep -E '^=+ .*(passed|failed|error|no tests ran).* =+$' "$log" | tail -1 | tr -d '=')"
   {
