@@ -49,9 +49,7 @@ def create_analysis(owner, network: Network, image: UploadedImage, epoch: int = 
             owner=owner, network=network, image=image, job=job, result=cached, epoch=epoch
         )
     if cached is None:
-        from backend.analyses.tasks import run_analysis
-
-        jobs.enqueue(job, run_analysis)
+        jobs.enqueue(job, "analyses.run_analysis")
     return analysis
 
 

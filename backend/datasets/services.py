@@ -154,10 +154,8 @@ def create_registration(owner, upload, params: dict):
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
-    from backend.datasets.tasks import register_dataset
-
     try:
-        jobs.enqueue(job, register_dataset)
+        jobs.enqueue(job, "datasets.register_dataset")
     except BaseException:
         discard_staged(relative)
         raise

@@ -131,9 +131,7 @@ def create_dataset_view(owner, network: Network, kind: str, data: dict) -> Datas
             owner=owner, network=network, kind=kind, params=params, job=job, result=cached
         )
     if cached is None:
-        from backend.evaluations.tasks import run_dataset_view
-
-        jobs.enqueue(job, run_dataset_view)
+        jobs.enqueue(job, "evaluations.run_dataset_view")
     return view
 
 

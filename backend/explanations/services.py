@@ -158,10 +158,10 @@ def create_explanation(
             result=cached,
         )
     if cached is None:
-        from backend.explanations.tasks import run_explanation, run_heavy_explanation
-
         heavy = kind == ExplanationKind.TRUST or method in HEAVY_METHODS
-        jobs.enqueue(job, run_heavy_explanation if heavy else run_explanation)
+        jobs.enqueue(
+            job, "explanations.run_heavy_explanation" if heavy else "explanations.run_explanation"
+        )
     return explanation
 
 

@@ -138,9 +138,7 @@ def create_feature_vis(owner, network: Network, data: dict) -> FeatureVis:
         vis = FeatureVis.objects.create(owner=owner, network=network, job=job, result=cached,
                                         **request)  # fmt: skip
     if cached is None:
-        from backend.features.tasks import run_feature_vis
-
-        jobs.enqueue(job, run_feature_vis)
+        jobs.enqueue(job, "features.run_feature_vis")
     return vis
 
 

@@ -31,17 +31,18 @@ def create_job(
     )
 
 
-def enqueue(job: Job, task: Any) -> None:
-    """Hand the job to the broker as a message for the Celery ``task``; if the broker is down,
-    fail the job and answer 503. The task's name is kept on the row, so the sweeper can send
-    it again if its worker dies.
+def enqueue(job: Job, task_name: str) -> None:
+    """Hand the job to the broker as a message for the Celery task named ``task_name``; if the
+    broker is down, fail the job and answer 503. The name is kept on the row, so the sweeper
+    can send it again if its worker dies. Services name their task rather than import it, so
+    no app's services and tasks modules import each other.
 
     Called after the job row is committed, so a worker never sees an id it cannot read.
     """
-    Job.objects.filter(pk=job.pk).update(task_name=task.name)
-    job.task_name = task.name
+    Job.objects.filter(pk=job.pk).update(task_name=task_name)
+    job.task_name = task_name
     try:
-        send(job, task)
+        send(job)
     except Exception as exc:  # kombu/redis raise many types; all mean "not queued"
         logger.warning("could not enqueue job %s: %s", job.pk, exc)
         Job.objects.filter(pk=job.pk, status=JobStatus.QUEUED).update(
@@ -52,14 +53,20 @@ def enqueue(job: Job, task: Any) -> None:
         raise ServiceUnavailable() from exc
 
 
-def send(job: Job, task: Any = None) -> None:
-    """One message carrying the job's id to its task (by default the one named on the row),
-    routed to its queue by backend.core.queues."""
-    if task is None:
-        from backend.config.celery_app import app
+def send(job: Job) -> None:
+    """One message carrying the job's id to the task named on its row, routed to its queue by
+    backend.core.queues."""
+    task_by_name(job.task_name).apply_async(kwargs={"job_id": job.pk}, retry=False)
 
-        task = app.tasks[job.task_name]
-    task.apply_async(kwargs={"job_id": job.pk}, retry=False)
+
+def task_by_name(name: str) -> Any:
+    """The registered Celery task ``name``; the apps' tasks modules are imported on first use
+    (the web process does not import them at start)."""
+    from backend.config.celery_app import app
+
+    if name not in app.tasks:
+        app.loader.import_default_modules()
+    return app.tasks[name]
 
 
 def worker_identity() -> str:

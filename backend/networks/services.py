@@ -525,10 +525,9 @@ def create_registration(owner, upload, params: dict):
     except BaseException:
         discard_staged(relative)
         raise
-    from backend.networks.tasks import register_network
 
     try:
-        jobs.enqueue(job, register_network)
+        jobs.enqueue(job, "networks.register_network")
     except BaseException:
         discard_staged(relative)
         raise

@@ -99,7 +99,7 @@ def test_poison_job_fails_after_three_deliveries(start_worker, user, zoo, api):
 
     worker = start_worker("poisoned", app="tests.chaos.poison_app")
     job = services.create_job(user, JobKind.ANALYSIS)
-    services.enqueue(job, kill_own_worker)
+    services.enqueue(job, kill_own_worker.name)
     job = wait_job(job.pk, ("failed", "succeeded"), 180)
     assert job.status == "failed" and job.deliveries == 3
     assert "stopped the worker running it 3 times" in job.message
