@@ -71,7 +71,11 @@ export function messageFor(status, data) {
     // DRF field errors: {"field": ["msg", ...], "non_field_errors": [...]}
     const parts = []
     for (const [field, value] of Object.entries(data)) {
-      const msgs = Array.isArray(value) ? value.filter((v) => typeof v === 'string') : typeof value === 'string' ? [value] : []
+      const msgs = Array.isArray(value)
+        ? value.filter((v) => typeof v === 'string')
+        : typeof value === 'string'
+          ? [value]
+          : []
       if (!msgs.length) continue
       parts.push(field === 'non_field_errors' || field === 'detail' ? msgs.join(' ') : `${field}: ${msgs.join(' ')}`)
     }
@@ -168,7 +172,8 @@ export async function upload(url, form, { onProgress, signal } = {}) {
       handleAuthFailure(err, true)
       reject(err)
     }
-    xhr.onerror = () => reject(new ApiError('The upload did not reach the server. Check your connection and try again.'))
+    xhr.onerror = () =>
+      reject(new ApiError('The upload did not reach the server. Check your connection and try again.'))
     xhr.onabort = () => reject(new DOMException('Upload cancelled', 'AbortError'))
     if (signal) signal.addEventListener('abort', () => xhr.abort(), { once: true })
     xhr.send(form)

@@ -223,10 +223,26 @@ export function formatPercent(p, digits = 1) {
  * 20 classes; beyond that they repeat, and hover text always names the class.
  */
 export const CATEGORICAL = [
-  '#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f',
-  '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac',
-  '#a0cbe8', '#ffbe7d', '#ff9d9a', '#86bcb6', '#8cd17d',
-  '#f1ce63', '#d4a6c8', '#fabfd2', '#d37295', '#79706e',
+  '#4e79a7',
+  '#f28e2b',
+  '#e15759',
+  '#76b7b2',
+  '#59a14f',
+  '#edc948',
+  '#b07aa1',
+  '#ff9da7',
+  '#9c755f',
+  '#bab0ac',
+  '#a0cbe8',
+  '#ffbe7d',
+  '#ff9d9a',
+  '#86bcb6',
+  '#8cd17d',
+  '#f1ce63',
+  '#d4a6c8',
+  '#fabfd2',
+  '#d37295',
+  '#79706e',
 ]
 /** The colour of class i. */
 export function categoricalColor(i) {

@@ -13,7 +13,8 @@ describe('activation colormap', () => {
   })
   it('is symmetric around zero: same distance from white for ±v', () => {
     const dist = (c) => 3 * 255 - c[0] - c[1] - c[2]
-    for (const v of [0.2, 0.6, 1]) expect(Math.abs(dist(activationColor(v, 1)) - dist(activationColor(-v, 1)))).toBeLessThan(60)
+    for (const v of [0.2, 0.6, 1])
+      expect(Math.abs(dist(activationColor(v, 1)) - dist(activationColor(-v, 1)))).toBeLessThan(60)
   })
   it('gets darker with |value| and clamps beyond the limit', () => {
     const sum = (c) => c[0] + c[1] + c[2]

@@ -17,7 +17,12 @@ export const useAuthStore = defineStore('auth', () => {
   function setFromMe(me) {
     user.value =
       me && me.authenticated
-        ? { id: me.id, username: me.username, is_staff: !!me.is_staff, roles: Array.isArray(me.roles) ? me.roles : ['user'] }
+        ? {
+            id: me.id,
+            username: me.username,
+            is_staff: !!me.is_staff,
+            roles: Array.isArray(me.roles) ? me.roles : ['user'],
+          }
         : null
   }
 

@@ -72,8 +72,14 @@ export function buildEvaluateQuery(state, rest = {}) {
 
 /** Router locations of one dataset image in the explorer and on the Explain page. */
 export function exploreLocation(dataset, network, index) {
-  return { name: 'explore', query: { dataset: dataset || undefined, network: network ? String(network) : undefined, sample: String(index) } }
+  return {
+    name: 'explore',
+    query: { dataset: dataset || undefined, network: network ? String(network) : undefined, sample: String(index) },
+  }
 }
 export function explainLocation(dataset, network, index) {
-  return { name: 'explain', query: { dataset: dataset || undefined, network: network ? String(network) : undefined, sample: String(index) } }
+  return {
+    name: 'explain',
+    query: { dataset: dataset || undefined, network: network ? String(network) : undefined, sample: String(index) },
+  }
 }

@@ -26,7 +26,8 @@ export function parseExplainQuery(query = {}) {
     image: isSample ? null : str(query.image),
     method: method && NAME.test(method) ? method : DEFAULT_METHOD,
     target: target !== null && /^\d+$/.test(target) ? Number(target) : null,
-    compare: compare === null ? [...DEFAULT_COMPARE] : compare === '-' ? [] : compare.split(',').filter((m) => NAME.test(m)),
+    compare:
+      compare === null ? [...DEFAULT_COMPARE] : compare === '-' ? [] : compare.split(',').filter((m) => NAME.test(m)),
     layer: str(query.layer),
     part: str(query.part) === 'negative' ? 'negative' : 'positive',
   }

@@ -33,7 +33,9 @@ export function graphEdges(nodes, inputName = 'input') {
 /** Shorter edges get the lower lanes; an edge whose span overlaps one already in a lane moves up. */
 function assignLanes(edges) {
   const span = (e) => [Math.min(e.from, e.to), Math.max(e.from, e.to)]
-  const order = [...edges].sort((a, b) => span(a)[1] - span(a)[0] - (span(b)[1] - span(b)[0]) || span(a)[0] - span(b)[0])
+  const order = [...edges].sort(
+    (a, b) => span(a)[1] - span(a)[0] - (span(b)[1] - span(b)[0]) || span(a)[0] - span(b)[0],
+  )
   const placed = []
   for (const e of order) {
     const [lo, hi] = span(e)

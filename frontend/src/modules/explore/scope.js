@@ -5,9 +5,21 @@
  */
 
 export const SCOPES = [
-  { id: 'unit', label: 'Per map', help: 'Each map uses its own range: weak maps become visible, but maps cannot be compared.' },
-  { id: 'layer', label: 'Per layer', help: 'All maps of a layer share one range: you can compare channels within a layer.' },
-  { id: 'network', label: 'Whole network', help: 'Every layer shares one range: you can see which layers have the largest values.' },
+  {
+    id: 'unit',
+    label: 'Per map',
+    help: 'Each map uses its own range: weak maps become visible, but maps cannot be compared.',
+  },
+  {
+    id: 'layer',
+    label: 'Per layer',
+    help: 'All maps of a layer share one range: you can compare channels within a layer.',
+  },
+  {
+    id: 'network',
+    label: 'Whole network',
+    help: 'Every layer shares one range: you can see which layers have the largest values.',
+  },
 ]
 export const DEFAULT_SCOPE = 'layer'
 export const isScope = (s) => SCOPES.some((x) => x.id === s)

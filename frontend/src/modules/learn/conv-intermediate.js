@@ -41,7 +41,8 @@ export function windowTaps(geom, row, col) {
   const { top, left } = windowRect(geom, row, col)
   const out = []
   for (let i = 0; i < geom.kh; i++) {
-    for (let j = 0; j < geom.kw; j++) out.push({ i, j, top: top + i * geom.dilation[0], left: left + j * geom.dilation[1] })
+    for (let j = 0; j < geom.kw; j++)
+      out.push({ i, j, top: top + i * geom.dilation[0], left: left + j * geom.dilation[1] })
   }
   return out
 }
@@ -51,7 +52,8 @@ export function paddedChannel(input, k, geom) {
   const { pad, paddedW, inH, inW } = geom
   const out = new Float32Array(geom.paddedH * paddedW)
   for (let r = 0; r < inH; r++) {
-    for (let c = 0; c < inW; c++) out[(r + pad.top) * paddedW + c + pad.left] = input.data[hwcIndex(input.shape, r, c, k)]
+    for (let c = 0; c < inW; c++)
+      out[(r + pad.top) * paddedW + c + pad.left] = input.data[hwcIndex(input.shape, r, c, k)]
   }
   return out
 }
@@ -60,7 +62,8 @@ export function paddedChannel(input, k, geom) {
 export function kernelSlice(kernel, k, channel) {
   const [kh, kw, cin, cout] = kernel.shape
   const out = new Float32Array(kh * kw)
-  for (let i = 0; i < kh; i++) for (let j = 0; j < kw; j++) out[i * kw + j] = kernel.data[((i * kw + j) * cin + k) * cout + channel]
+  for (let i = 0; i < kh; i++)
+    for (let j = 0; j < kw; j++) out[i * kw + j] = kernel.data[((i * kw + j) * cin + k) * cout + channel]
   return out
 }
 

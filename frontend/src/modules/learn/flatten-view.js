@@ -80,7 +80,16 @@ export function contributions(x, kernel, j) {
       nNegative++
     }
   }
-  return { weights: w, products, total: positive + negative, positive, negative, nPositive, nNegative, zeros: x.length - nPositive - nNegative }
+  return {
+    weights: w,
+    products,
+    total: positive + negative,
+    positive,
+    negative,
+    nPositive,
+    nNegative,
+    zeros: x.length - nPositive - nNegative,
+  }
 }
 
 /** Per-channel sums of a flattened H×W×C vector (e.g. the products): Σ over the channel's cells. */
@@ -187,7 +196,8 @@ export function groupStrongest(values, group) {
   const out = new Float32Array(rows)
   for (let r = 0; r < rows; r++) {
     let best = values[r * group]
-    for (let i = r * group + 1; i < Math.min(values.length, (r + 1) * group); i++) if (Math.abs(values[i]) > Math.abs(best)) best = values[i]
+    for (let i = r * group + 1; i < Math.min(values.length, (r + 1) * group); i++)
+      if (Math.abs(values[i]) > Math.abs(best)) best = values[i]
     out[r] = best
   }
   return out

@@ -46,7 +46,9 @@ export function activationFn(name = 'linear') {
 /** One element-wise activation applied: {name, text, z, value}; unknown names leave z unchanged. */
 export function applyActivation(name, z) {
   const act = activationFn(name)
-  return act ? { name, text: act.text, z, value: act.f(z) } : { name, text: `${name} (not written out here)`, z, value: z }
+  return act
+    ? { name, text: act.text, z, value: act.f(z) }
+    : { name, text: `${name} (not written out here)`, z, value: z }
 }
 
 /** ReLU layer's options (Keras ReLU: max_value, negative_slope, threshold). */
@@ -182,7 +184,17 @@ export function explainGlobalPool({ input, mode = 'avg', index }) {
     value = values.reduce((s, v) => s + v, 0) / values.length
   }
   const sum = values.reduce((s, v) => s + v, 0)
-  return { kind: mode === 'max' ? 'global-max' : 'global-avg', index, channel: index, values, sum, count: values.length, winner, value, inShape: input.shape }
+  return {
+    kind: mode === 'max' ? 'global-max' : 'global-avg',
+    index,
+    channel: index,
+    values,
+    sum,
+    count: values.length,
+    winner,
+    value,
+    inShape: input.shape,
+  }
 }
 
 /** A Flatten output value: which (row, column, channel) of the previous layer it is. */
@@ -214,10 +226,28 @@ export function explainDense({ input, kernel, bias = null, config = {}, index, t
   const restSum = ranked.slice(top).reduce((s, t) => s + t.product, 0)
   const b = bias ? bias.data[index] : 0
   const z = total + b
-  const base = { kind: 'dense', index, n, terms, shown, restSum, restCount: Math.max(n - top, 0), total, bias: b, hasBias: !!bias, z, zs }
+  const base = {
+    kind: 'dense',
+    index,
+    n,
+    terms,
+    shown,
+    restSum,
+    restCount: Math.max(n - top, 0),
+    total,
+    bias: b,
+    hasBias: !!bias,
+    z,
+    zs,
+  }
   if (config.activation === 'softmax') {
     const sm = explainSoftmax({ input: { shape: [units], data: zs }, index })
-    return { ...base, softmax: sm, activation: { name: 'softmax', text: 'softmax', z, value: sm.value }, value: sm.value }
+    return {
+      ...base,
+      softmax: sm,
+      activation: { name: 'softmax', text: 'softmax', z, value: sm.value },
+      value: sm.value,
+    }
   }
   const act = applyActivation(config.activation, z)
   return { ...base, activation: act, value: act.value }
@@ -265,7 +295,8 @@ export function explainElementwise({ input, type, config = {}, cell }) {
   } else if (type === 'ELU') {
     const a = config.alpha ?? 1
     act = { text: `ELU: x if x > 0, else ${a} · (e^x − 1)`, value: x > 0 ? x : a * (Math.exp(x) - 1) }
-  } else if (type === 'Dropout') act = { text: 'dropout is switched off when the network predicts: the value passes unchanged', value: x }
+  } else if (type === 'Dropout')
+    act = { text: 'dropout is switched off when the network predicts: the value passes unchanged', value: x }
   else act = applyActivation(config.activation, x)
   return { kind: 'elementwise', type, ...cell, x, text: act.text, value: act.value }
 }
@@ -282,7 +313,20 @@ export function explainBatchNorm({ input, weights, config = {}, cell }) {
   const epsilon = config.epsilon ?? 0.001
   const std = Math.sqrt(variance + epsilon)
   const normalised = (x - mean) / std
-  return { kind: 'batchnorm', ...cell, channel: ch, x, gamma, beta, mean, variance, epsilon, std, normalised, value: gamma * normalised + beta }
+  return {
+    kind: 'batchnorm',
+    ...cell,
+    channel: ch,
+    x,
+    gamma,
+    beta,
+    mean,
+    variance,
+    epsilon,
+    std,
+    normalised,
+    value: gamma * normalised + beta,
+  }
 }
 
 /**

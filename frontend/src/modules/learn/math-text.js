@@ -5,7 +5,8 @@
 export const MATH_TEXT = {
   conv: {
     what: 'A convolution value is a weighted sum: the small window of the input under the kernel, every input channel times its own slice of the kernel, all added up, plus one bias; then the activation.',
-    try: 'Point at a cell on the edge of the shape, then at one in the empty background: see which input channels' +
+    try:
+      'Point at a cell on the edge of the shape, then at one in the empty background: see which input channels' +
       ' parts change and how the bias alone decides the background.',
   },
   'max-pool': {
@@ -25,7 +26,7 @@ export const MATH_TEXT = {
     try: 'Point at a value and find its ringed cell in the channel map.',
   },
   flatten: {
-    what: 'Flatten changes no number: it lays the 3-D block of maps out as one long list, row by row, each cell\'s channels side by side, so a dense layer can read it.',
+    what: "Flatten changes no number: it lays the 3-D block of maps out as one long list, row by row, each cell's channels side by side, so a dense layer can read it.",
     try: 'Point at value 0, then 1, then 2: the channel changes first, then the column, then the row.',
   },
   dense: {

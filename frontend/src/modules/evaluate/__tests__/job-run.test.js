@@ -22,7 +22,11 @@ describe('runJob', () => {
   })
 
   it("throws the job's own message when it failed", async () => {
-    const created = { id: 1, job: { id: 2, status: 'failed', message: 'Layer "x" has no spatial output.' }, summary: null }
+    const created = {
+      id: 1,
+      job: { id: 2, status: 'failed', message: 'Layer "x" has no spatial output.' },
+      summary: null,
+    }
     await expect(runJob(async () => created, vi.fn())).rejects.toThrow('Layer "x" has no spatial output.')
     const cancelled = { id: 1, job: { id: 2, status: 'cancelled' }, summary: null }
     await expect(runJob(async () => cancelled, vi.fn())).rejects.toThrow('cancelled')
@@ -31,7 +35,9 @@ describe('runJob', () => {
 
 describe('evaluate api helpers', () => {
   it('builds query strings from the set filters only', () => {
-    expect(queryString({ true: 0, predicted: 3, misclassified: null, offset: 0, limit: 24 })).toBe('?true=0&predicted=3&offset=0&limit=24')
+    expect(queryString({ true: 0, predicted: 3, misclassified: null, offset: 0, limit: 24 })).toBe(
+      '?true=0&predicted=3&offset=0&limit=24',
+    )
     expect(queryString({})).toBe('')
     expect(sampleImageUrl('fashion-mnist', 12)).toBe('/api/datasets/fashion-mnist/samples/12/image/')
   })

@@ -13,7 +13,8 @@ export function queryString(params = {}) {
 }
 
 export const evaluateApi = {
-  createEvaluation: (network, opts) => request('/api/evaluations/', { method: 'POST', json: { network: Number(network) }, ...opts }),
+  createEvaluation: (network, opts) =>
+    request('/api/evaluations/', { method: 'POST', json: { network: Number(network) }, ...opts }),
   evaluation: (id, opts) => request(`/api/evaluations/${enc(id)}/`, opts),
   /** @param {{true?: number, predicted?: number, misclassified?: 0|1, offset?: number, limit?: number}} filters */
   examples: (id, filters, opts) => request(`/api/evaluations/${enc(id)}/examples/${queryString(filters)}`, opts),

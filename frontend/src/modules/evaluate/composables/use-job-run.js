@@ -10,7 +10,10 @@ export async function runJob(create, get, { signal, onCreated, onJob } = {}) {
   onCreated?.(created)
   const final = await pollJob(created.job, { signal, onUpdate: (j) => onJob?.(j) })
   if (final.status !== 'succeeded') {
-    throw new Error(final.message || (final.status === 'cancelled' ? 'The job was cancelled.' : 'The computation failed on the server.'))
+    throw new Error(
+      final.message ||
+        (final.status === 'cancelled' ? 'The job was cancelled.' : 'The computation failed on the server.'),
+    )
   }
   return created.job.status === 'succeeded' && created.summary ? created : get(created.id, signal)
 }

@@ -10,7 +10,11 @@ const CACHE_MAX = 64
 export function bodyKey(kind, body) {
   const sorted = (v) =>
     v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sorted(v[k])]))
+      ? Object.fromEntries(
+          Object.keys(v)
+            .sort()
+            .map((k) => [k, sorted(v[k])]),
+        )
       : v
   return `${kind}:${JSON.stringify(sorted(body))}`
 }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { graphEdges, laneCount } from '../graph-edges'
 
-const chain = (names, input = 'input_1') => names.map((name, i) => ({ name, inbound: [i === 0 ? input : names[i - 1]] }))
+const chain = (names, input = 'input_1') =>
+  names.map((name, i) => ({ name, inbound: [i === 0 ? input : names[i - 1]] }))
 const pick = (edges) => edges.map(({ fromName, toName, from, to }) => ({ fromName, toName, from, to }))
 
 describe('graph edges of the overview', () => {

@@ -3,10 +3,18 @@ import { DEFAULT_SCOPE, SCOPES, layerStats, legendFor, networkVmax, vmaxFor } fr
 
 // a 2×2×3 channels-last layer: channel 0 in [−4, 1], channel 1 in [0, 0.5], channel 2 all zero
 const data = new Float32Array([
-  -4, 0.5, 0, //
-  1, 0.1, 0, //
-  0, 0, 0, //
-  0.25, 0.2, 0,
+  -4,
+  0.5,
+  0, //
+  1,
+  0.1,
+  0, //
+  0,
+  0,
+  0, //
+  0.25,
+  0.2,
+  0,
 ])
 const layout = { kind: 'maps', h: 2, w: 2, c: 3 }
 

@@ -3,7 +3,6 @@ import { api } from '@/api/client'
 import { markPerf } from '@/composables/perf'
 import { pollJob } from '@/composables/use-job-poller'
 
-
 /**
  * Create an analysis (network × image or sample), follow its job, then fetch the result.
  * phase: 'idle' → 'starting' → 'running' → 'loading' → 'done' | 'error'

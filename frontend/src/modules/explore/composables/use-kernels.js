@@ -39,7 +39,9 @@ export function useKernels(networkRef, epochRef = ref(null)) {
       const { signal } = controller
       const urls = (net?.layers || []).filter((l) => l.kernel_url && /conv/i.test(l.type)).map((l) => l.kernel_url)
       const fetchUrl = (u) => epochWeightsUrl(u, epoch)
-      kernels.value = Object.fromEntries(urls.filter((u) => CACHE.has(fetchUrl(u))).map((u) => [u, CACHE.get(fetchUrl(u))]))
+      kernels.value = Object.fromEntries(
+        urls.filter((u) => CACHE.has(fetchUrl(u))).map((u) => [u, CACHE.get(fetchUrl(u))]),
+      )
       // all at once: they are small, and should be in memory before anyone opens a layer
       await Promise.all(
         urls
@@ -51,7 +53,10 @@ export function useKernels(networkRef, epochRef = ref(null)) {
               if (!signal.aborted) kernels.value = { ...kernels.value, [url]: state }
             } catch (e) {
               if (e?.name === 'AbortError' || signal.aborted) return
-              kernels.value = { ...kernels.value, [url]: { status: 'error', error: e.message || 'Could not load the kernels.' } }
+              kernels.value = {
+                ...kernels.value,
+                [url]: { status: 'error', error: e.message || 'Could not load the kernels.' },
+              }
             }
           }),
       )

@@ -134,7 +134,11 @@ export function useLayerActivations(analysisRef) {
   }
 
   const vmaxNetwork = computed(() =>
-    networkVmax(Object.values(maps.value).filter((s) => s.status === 'ready').map((s) => s.stats)),
+    networkVmax(
+      Object.values(maps.value)
+        .filter((s) => s.status === 'ready')
+        .map((s) => s.stats),
+    ),
   )
   const allReady = computed(() => {
     const states = Object.values(maps.value)

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest'
-import { channelParts, convGeometry, kernelSlice, maxAbs, paddedChannel, windowRect, windowTaps } from '../conv-intermediate'
+import {
+  channelParts,
+  convGeometry,
+  kernelSlice,
+  maxAbs,
+  paddedChannel,
+  windowRect,
+  windowTaps,
+} from '../conv-intermediate'
 
 // All expected numbers below were worked out by hand.
 

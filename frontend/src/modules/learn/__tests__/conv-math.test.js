@@ -180,7 +180,15 @@ describe('relu and softmax', () => {
   it('relu clips negatives', () => {
     expect(relu(-2)).toBe(0)
     expect(relu(3)).toBe(3)
-    expect(relu([[-1, 2], [0, -0.5]])).toEqual([[0, 2], [0, 0]])
+    expect(
+      relu([
+        [-1, 2],
+        [0, -0.5],
+      ]),
+    ).toEqual([
+      [0, 2],
+      [0, 0],
+    ])
   })
 
   it('softmax of [1, 2, 3]', () => {

@@ -20,7 +20,10 @@ const arr = (shape, values) => ({ shape, data: Float32Array.from(values) })
 
 // A 3×3 input with two channels, interleaved as H×W×C: channel 0 = 1..9, channel 1 = 10·(1..9).
 const CH0 = [1, 2, 3, 4, 5, 6, 7, 8, 9]
-const X2 = arr([3, 3, 2], CH0.flatMap((v) => [v, 10 * v]))
+const X2 = arr(
+  [3, 3, 2],
+  CH0.flatMap((v) => [v, 10 * v]),
+)
 
 // A 2×2 kernel, 2 input channels, 1 output channel: kernel[i][j][k][0].
 // channel 0 slice [[1, 0], [0, -1]], channel 1 slice [[0, 0.1], [0, 0]]
@@ -29,7 +32,15 @@ const K = arr([2, 2, 2, 1], [1, 0, 0, 0.1, 0, 0, -1, 0])
 describe('explainConv', () => {
   it('adds each input channel window times its kernel slice, then the bias (valid, stride 1)', () => {
     // at (0, 0): channel 0: 1·1 + 5·(−1) = −4; channel 1: 20·0.1 = 2; total −2; + bias 0.5 = −1.5
-    const e = explainConv({ input: X2, kernel: K, bias: arr([1], [0.5]), config: { padding: 'valid', activation: 'linear' }, row: 0, col: 0, channel: 0 })
+    const e = explainConv({
+      input: X2,
+      kernel: K,
+      bias: arr([1], [0.5]),
+      config: { padding: 'valid', activation: 'linear' },
+      row: 0,
+      col: 0,
+      channel: 0,
+    })
     expect(e.channels[0].sum).toBe(-4)
     expect(e.channels[1].sum).toBeCloseTo(2, 6)
     expect(e.total).toBeCloseTo(-2, 6)
@@ -39,11 +50,27 @@ describe('explainConv', () => {
   })
 
   it('applies the fused ReLU', () => {
-    const e = explainConv({ input: X2, kernel: K, bias: arr([1], [0.5]), config: { activation: 'relu' }, row: 1, col: 1, channel: 0 })
+    const e = explainConv({
+      input: X2,
+      kernel: K,
+      bias: arr([1], [0.5]),
+      config: { activation: 'relu' },
+      row: 1,
+      col: 1,
+      channel: 0,
+    })
     // at (1, 1): channel 0: 5 − 9 = −4; channel 1: 60·0.1 = 6; total 2; + 0.5 = 2.5 → ReLU 2.5
     expect(e.z).toBeCloseTo(2.5, 5)
     expect(e.value).toBeCloseTo(2.5, 5)
-    const neg = explainConv({ input: X2, kernel: K, bias: arr([1], [-10]), config: { activation: 'relu' }, row: 1, col: 1, channel: 0 })
+    const neg = explainConv({
+      input: X2,
+      kernel: K,
+      bias: arr([1], [-10]),
+      config: { activation: 'relu' },
+      row: 1,
+      col: 1,
+      channel: 0,
+    })
     expect(neg.z).toBeCloseTo(-8, 5) // 2 − 10
     expect(neg.value).toBe(0)
   })
@@ -61,7 +88,14 @@ describe('explainConv', () => {
     const k3 = arr([3, 3, 1, 1], [0, 0, 0, 0, 1, 0, 0, 0, 2]) // centre 1, bottom-right 2
     const x = arr([3, 3, 1], CH0)
     // stride 2, same: out 2×2, total padding (2−1)·2 + 3 − 3 = 2 → 1 before, 1 after
-    const e = explainConv({ input: x, kernel: k3, config: { padding: 'same', strides: [2, 2] }, row: 1, col: 0, channel: 0 })
+    const e = explainConv({
+      input: x,
+      kernel: k3,
+      config: { padding: 'same', strides: [2, 2] },
+      row: 1,
+      col: 0,
+      channel: 0,
+    })
     expect(e.origin).toMatchObject({ top: 1, left: -1 })
     // centre = input (2, 0) = 7; bottom-right = input (3, 1): padding → 0
     expect(e.value).toBeCloseTo(7, 6)
@@ -73,36 +107,73 @@ describe('explainConv', () => {
     const x = arr([3, 3, 1], CH0)
     const e = explainConv({ input: x, kernel: k, config: { dilation_rate: [2, 2] }, row: 0, col: 0, channel: 0 })
     // taps at (0,0) (0,2) (2,0) (2,2): 1 + 3 + 7 + 9 = 20
-    expect(e.window.map((t) => [t.r, t.c])).toEqual([[0, 0], [0, 2], [2, 0], [2, 2]])
+    expect(e.window.map((t) => [t.r, t.c])).toEqual([
+      [0, 0],
+      [0, 2],
+      [2, 0],
+      [2, 2],
+    ])
     expect(e.value).toBe(20)
   })
 })
 
 describe('windowOrigin', () => {
   it('matches the playground rule for odd kernels', () => {
-    expect(windowOrigin({ inShape: [28, 28], kernel: [3, 3], strides: [1, 1], padding: 'same', row: 0, col: 0 })).toMatchObject({ top: -1, left: -1 })
-    expect(windowOrigin({ inShape: [28, 28], kernel: [3, 3], strides: [1, 1], padding: 'valid', row: 4, col: 5 })).toMatchObject({ top: 4, left: 5 })
+    expect(
+      windowOrigin({ inShape: [28, 28], kernel: [3, 3], strides: [1, 1], padding: 'same', row: 0, col: 0 }),
+    ).toMatchObject({ top: -1, left: -1 })
+    expect(
+      windowOrigin({ inShape: [28, 28], kernel: [3, 3], strides: [1, 1], padding: 'valid', row: 4, col: 5 }),
+    ).toMatchObject({ top: 4, left: 5 })
   })
 })
 
 describe('explainPool', () => {
   const x = arr([4, 4, 1], [1, 5, 2, 0, 3, 4, 8, 1, 0, 0, 1, 1, -2, -1, 1, 9])
   it('keeps the largest value of each 2×2 window', () => {
-    const e = explainPool({ input: x, config: { pool_size: [2, 2], strides: [2, 2] }, mode: 'max', row: 0, col: 1, channel: 0 })
+    const e = explainPool({
+      input: x,
+      config: { pool_size: [2, 2], strides: [2, 2] },
+      mode: 'max',
+      row: 0,
+      col: 1,
+      channel: 0,
+    })
     expect(e.value).toBe(8)
     expect([e.winner.r, e.winner.c]).toEqual([1, 2])
     expect(e.window.map((t) => t.x)).toEqual([2, 0, 8, 1])
   })
   it('averages, leaving same-padding cells out of the count', () => {
-    const avg = explainPool({ input: x, config: { pool_size: [2, 2], strides: [2, 2] }, mode: 'avg', row: 1, col: 0, channel: 0 })
+    const avg = explainPool({
+      input: x,
+      config: { pool_size: [2, 2], strides: [2, 2] },
+      mode: 'avg',
+      row: 1,
+      col: 0,
+      channel: 0,
+    })
     expect(avg.value).toBeCloseTo(-0.75, 6) // (0 + 0 − 2 − 1) / 4
     const x3 = arr([3, 3, 1], CH0)
-    const edge = explainPool({ input: x3, config: { pool_size: [2, 2], strides: [2, 2], padding: 'same' }, mode: 'avg', row: 1, col: 1, channel: 0 })
+    const edge = explainPool({
+      input: x3,
+      config: { pool_size: [2, 2], strides: [2, 2], padding: 'same' },
+      mode: 'avg',
+      row: 1,
+      col: 1,
+      channel: 0,
+    })
     expect(edge.count).toBe(1)
     expect(edge.value).toBe(9)
   })
   it('uses the pool size as the stride when strides is null (Keras default)', () => {
-    const e = explainPool({ input: x, config: { pool_size: [2, 2], strides: null }, mode: 'max', row: 1, col: 1, channel: 0 })
+    const e = explainPool({
+      input: x,
+      config: { pool_size: [2, 2], strides: null },
+      mode: 'max',
+      row: 1,
+      col: 1,
+      channel: 0,
+    })
     expect(e.value).toBe(9)
   })
 })
@@ -149,12 +220,21 @@ describe('flatten, global pooling, element-wise, batch norm', () => {
     const x = arr([3], [-2, 0, 3])
     expect(explainElementwise({ input: x, type: 'ReLU', cell: { index: 0 } }).value).toBe(0)
     expect(explainElementwise({ input: x, type: 'ReLU', config: { max_value: 2 }, cell: { index: 2 } }).value).toBe(2)
-    expect(explainElementwise({ input: x, type: 'LeakyReLU', config: { negative_slope: 0.1 }, cell: { index: 0 } }).value).toBeCloseTo(-0.2, 6)
+    expect(
+      explainElementwise({ input: x, type: 'LeakyReLU', config: { negative_slope: 0.1 }, cell: { index: 0 } }).value,
+    ).toBeCloseTo(-0.2, 6)
     expect(explainElementwise({ input: x, type: 'Dropout', cell: { index: 0 } }).value).toBe(-2)
-    expect(explainElementwise({ input: x, type: 'Activation', config: { activation: 'sigmoid' }, cell: { index: 1 } }).value).toBe(0.5)
+    expect(
+      explainElementwise({ input: x, type: 'Activation', config: { activation: 'sigmoid' }, cell: { index: 1 } }).value,
+    ).toBe(0.5)
   })
   it('normalises with the moving mean and variance, then scales and shifts', () => {
-    const weights = { gamma: arr([2], [2, 1]), beta: arr([2], [1, 0]), moving_mean: arr([2], [3, 0]), moving_variance: arr([2], [4, 1]) }
+    const weights = {
+      gamma: arr([2], [2, 1]),
+      beta: arr([2], [1, 0]),
+      moving_mean: arr([2], [3, 0]),
+      moving_variance: arr([2], [4, 1]),
+    }
     // channel 0 at (0, 1): x = 2 → (2 − 3) / √(4 + 0) = −0.5 → 2·(−0.5) + 1 = 0
     const e = explainBatchNorm({ input: X2, weights, config: { epsilon: 0 }, cell: { row: 0, col: 1, channel: 0 } })
     expect(e.normalised).toBeCloseTo(-0.5, 6)
@@ -164,7 +244,11 @@ describe('flatten, global pooling, element-wise, batch norm', () => {
 
 describe('explainCell', () => {
   it('dispatches by layer type and reads the network value back', () => {
-    const e = explainCell({ type: 'MaxPooling2D', config: { pool_size: [2, 2], strides: [1, 1] } }, { input: arr([3, 3, 1], CH0) }, { row: 1, col: 1, channel: 0 })
+    const e = explainCell(
+      { type: 'MaxPooling2D', config: { pool_size: [2, 2], strides: [1, 1] } },
+      { input: arr([3, 3, 1], CH0) },
+      { row: 1, col: 1, channel: 0 },
+    )
     expect(e.value).toBe(9)
     expect(explainCell({ type: 'Add' }, { input: X2 }, { index: 0 })).toBeNull()
     expect(valueAt(X2, { row: 2, col: 2, channel: 1 })).toBe(90)

@@ -89,7 +89,11 @@ describe('buildTourSteps', () => {
     const noPool = TINY_VGG.filter((l) => !/pool/i.test(l.type))
     expect(ids(buildTourSteps(noPool))).toEqual(['input', 'input-map', 'conv', 'activation', 'dense', 'prediction'])
 
-    const linearNoRelu = [conv('c', 8, [26, 26, 8], ['input'], 'linear'), layer('f', 'Flatten', [5408], ['c']), layer('d', 'Dense', [10], ['f'], { units: 10 })]
+    const linearNoRelu = [
+      conv('c', 8, [26, 26, 8], ['input'], 'linear'),
+      layer('f', 'Flatten', [5408], ['c']),
+      layer('d', 'Dense', [10], ['f'], { units: 10 }),
+    ]
     expect(ids(buildTourSteps(linearNoRelu))).toEqual(['input', 'input-map', 'conv', 'dense', 'prediction'])
 
     const denseOnly = [layer('f', 'Flatten', [784], ['input']), layer('d', 'Dense', [10], ['f'], { units: 10 })]

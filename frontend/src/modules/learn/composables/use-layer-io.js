@@ -87,7 +87,8 @@ export function useLayerIO(analysisRef, layerRef, optionsRef = () => ({}), enabl
         const io = await loadLayerIO(analysis, layer, { ...options, signal })
         if (!signal.aborted) state.value = { status: 'ready', ...io }
       } catch (e) {
-        if (!signal.aborted && e?.name !== 'AbortError') state.value = { status: 'error', error: e.message || 'Could not load the numbers.' }
+        if (!signal.aborted && e?.name !== 'AbortError')
+          state.value = { status: 'error', error: e.message || 'Could not load the numbers.' }
       }
     },
     { immediate: true },

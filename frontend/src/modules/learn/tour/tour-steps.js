@@ -155,10 +155,14 @@ export function buildTourSteps(layers = [], { inputShape = null, hasInput = fals
     const parts = []
     if (squash && isFlatten(squash)) {
       const from = inputOf(list, squash)?.output_shape
-      parts.push(`${squash.name} lays the ${shapeText(from)} values out in one row of ${fmt(count(squash.output_shape))} numbers.`)
+      parts.push(
+        `${squash.name} lays the ${shapeText(from)} values out in one row of ${fmt(count(squash.output_shape))} numbers.`,
+      )
     } else if (squash) {
       const avg = /avg|average/i.test(squash.type)
-      parts.push(`${squash.name} sums each of the ${fmt(count(squash.output_shape))} maps up into one number: its ${avg ? 'average' : 'strongest value'}.`)
+      parts.push(
+        `${squash.name} sums each of the ${fmt(count(squash.output_shape))} maps up into one number: its ${avg ? 'average' : 'strongest value'}.`,
+      )
     }
     if (dense) {
       const units = dense.config?.units ?? count(dense.output_shape)
@@ -170,7 +174,8 @@ export function buildTourSteps(layers = [], { inputShape = null, hasInput = fals
     }
     steps.push({
       id: 'dense',
-      title: squash && isFlatten(squash) ? 'Flatten, then dense' : squash ? 'Global pooling, then dense' : 'The dense layer',
+      title:
+        squash && isFlatten(squash) ? 'Flatten, then dense' : squash ? 'Global pooling, then dense' : 'The dense layer',
       text: parts.join(' '),
       target: rowSelector((squash || dense).name),
       layer: (squash || dense).name,

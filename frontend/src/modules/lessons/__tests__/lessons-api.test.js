@@ -11,8 +11,18 @@ describe('lesson helpers', () => {
 
   it('writes a step back as the API reads it: an image id, else the sample', () => {
     const view = { kind: 'layer', layer: 'conv_1_1' }
-    expect(stepBody({ network: 1, image: 5, sample: { dataset: 'd', index: 2 }, view, note: 'n', id: 9 })).toEqual({ network: 1, image: 5, view, note: 'n' })
-    expect(stepBody({ network: 1, image: null, sample: { dataset: 'd', index: 2 }, view })).toEqual({ network: 1, sample: { dataset: 'd', index: 2 }, view, note: '' })
+    expect(stepBody({ network: 1, image: 5, sample: { dataset: 'd', index: 2 }, view, note: 'n', id: 9 })).toEqual({
+      network: 1,
+      image: 5,
+      view,
+      note: 'n',
+    })
+    expect(stepBody({ network: 1, image: null, sample: { dataset: 'd', index: 2 }, view })).toEqual({
+      network: 1,
+      sample: { dataset: 'd', index: 2 },
+      view,
+      note: '',
+    })
     expect(viewLabel(view)).toBe('One layer, all its maps · conv_1_1')
   })
 
