@@ -1,4 +1,4 @@
-import { api } from '@/api/client'
+import { jobsApi } from '@/api/endpoints/jobs'
 import { POLL } from '@/config/visual'
 
 export const TERMINAL_STATUSES = new Set(['succeeded', 'failed', 'cancelled'])
@@ -30,7 +30,7 @@ export async function pollJob(job, { onUpdate, signal } = {}) {
   onUpdate?.(current)
   while (!TERMINAL_STATUSES.has(current.status)) {
     await sleep(delay, signal)
-    current = await api.job(current.id, { signal })
+    current = await jobsApi.get(current.id, { signal })
     onUpdate?.(current)
     delay = Math.min(POLL.maxMs, Math.round(delay * POLL.factor))
   }

@@ -4,11 +4,12 @@
  * (a count per layer).
  */
 import { reactive } from 'vue'
-import { request } from '@/api/client'
-
-const enc = encodeURIComponent
+import { annotationsApi } from '@/api/endpoints/annotations'
+import { registerSessionCache } from '@/lib/session-caches'
 
 export const annotationState = reactive({ network: null, items: [], error: '' })
+// a user's notes: gone with the session
+registerSessionCache('annotations', () => clearAnnotations())
 
 export async function loadAnnotations(network) {
   annotationState.network = network ?? null
@@ -16,7 +17,7 @@ export async function loadAnnotations(network) {
   annotationState.error = ''
   if (network === null || network === undefined) return
   try {
-    const items = await request(`/api/annotations/?network=${enc(network)}`)
+    const items = await annotationsApi.list(network)
     if (annotationState.network === network) annotationState.items = items
   } catch (e) {
     if (annotationState.network === network) annotationState.error = e.message
@@ -26,6 +27,7 @@ export async function loadAnnotations(network) {
 export function clearAnnotations() {
   annotationState.network = null
   annotationState.items = []
+  annotationState.error = ''
 }
 
 /** filter index → annotation, for one layer */
@@ -44,15 +46,13 @@ export function annotationCount(layer) {
 export async function saveAnnotation({ network, layer, filter, verdict, note }) {
   const existing = annotationState.items.find((a) => a.network === network && a.layer === layer && a.filter === filter)
   if (!verdict && !note) {
-    if (existing) await request(`/api/annotations/${enc(existing.id)}/`, { method: 'DELETE' })
+    if (existing) await annotationsApi.remove(existing.id)
     annotationState.items = annotationState.items.filter((a) => a !== existing)
     return null
   }
-  const saved = await request('/api/annotations/', { method: 'POST', json: { network, layer, filter, verdict, note } })
+  const saved = await annotationsApi.save({ network, layer, filter, verdict, note })
   if (annotationState.network === network) {
     annotationState.items = [...annotationState.items.filter((a) => a.id !== saved.id), saved]
   }
   return saved
 }
-
-export const exportUrl = (network, format) => `/api/annotations/export/?network=${enc(network)}&format=${enc(format)}`

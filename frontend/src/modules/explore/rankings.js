@@ -1,17 +1,21 @@
 /**
  * The filter rankings stored for a network, asked for once: opening layer after layer, or going
  * back and forward, sends no new request. A ranking that finishes makes the next look-up ask again.
+ * They are a user's results: forgotten when the session ends.
  */
-import { request } from '@/api/client'
+import { filterRankingsApi } from '@/api/endpoints/features'
+import { sessionCache, sessionEpoch } from '@/lib/session-caches'
 
-const STORED = new Map() // network id → Promise<list of rankings>
+const STORED = sessionCache('filter-rankings') // network id → Promise<list of rankings>
 
 export function storedRankings(network) {
   const key = String(network)
   if (!STORED.has(key)) {
-    const promise = request(`/api/filter-rankings/?network=${encodeURIComponent(key)}`)
-    promise.catch(() => STORED.delete(key))
-    STORED.set(key, promise)
+    const askedIn = sessionEpoch()
+    const promise = filterRankingsApi.list(key)
+    promise.catch(() => STORED.get(key) === promise && STORED.delete(key))
+    STORED.set(key, promise, askedIn)
+    return promise
   }
   return STORED.get(key)
 }

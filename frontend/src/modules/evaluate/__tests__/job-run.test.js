@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest'
 import { runJob } from '../composables/use-job-run'
-import { queryString, sampleImageUrl } from '../composables/api'
+import { sampleImageUrl } from '@/api/endpoints/datasets'
+import { queryString } from '@/api/endpoints/query'
 
 describe('runJob', () => {
   it('uses the created object when it came back already finished (a cached result)', async () => {

@@ -1,10 +1,11 @@
 import { onScopeDispose, ref, shallowRef } from 'vue'
 import { pollJob } from '@/composables/use-job-poller'
-import { explainApi } from './api'
+import { sessionCache, sessionEpoch } from '@/lib/session-caches'
+import { artifactsApi } from '@/api/endpoints/artifacts'
+import { explanationsApi } from '@/api/endpoints/explanations'
 
-// finished results of this page session, by request: switching back to a method is instant
-const cache = new Map()
-const CACHE_MAX = 64
+// finished results of this session, by request: switching back to a method is instant
+const cache = sessionCache('explanations', { max: 64 })
 
 /** A stable key for a request body (keys sorted). */
 export function bodyKey(kind, body) {
@@ -27,7 +28,8 @@ export function bodyKey(kind, body) {
 export async function runExplanation(kind, body, { signal, onJob, onCreated } = {}) {
   const key = bodyKey(kind, body)
   if (cache.has(key)) return cache.get(key)
-  const created = await explainApi.create(kind, body, { signal })
+  const askedIn = sessionEpoch()
+  const created = await explanationsApi.create(kind, body, { signal })
   onCreated?.(created)
   const final = await pollJob(created.job, { signal, onUpdate: (j) => onJob?.(j) })
   if (final.status !== 'succeeded') {
@@ -37,15 +39,16 @@ export async function runExplanation(kind, body, { signal, onJob, onCreated } = 
     )
   }
   const explanation =
-    created.job.status === 'succeeded' && created.summary ? created : await explainApi.get(kind, created.id, { signal })
-  const map = explanation.map_url ? await explainApi.npy(explanation.map_url, 'float32', { signal }) : null
+    created.job.status === 'succeeded' && created.summary
+      ? created
+      : await explanationsApi.get(kind, created.id, { signal })
+  const map = explanation.map_url ? await artifactsApi.npy(explanation.map_url, 'float32', { signal }) : null
   let extra = null
   if (kind === 'trust' && explanation.randomisation_maps_url) {
-    extra = { randomisationMaps: await explainApi.npy(explanation.randomisation_maps_url, 'float16', { signal }) }
+    extra = { randomisationMaps: await artifactsApi.npy(explanation.randomisation_maps_url, 'float16', { signal }) }
   }
   const result = { explanation, map, extra }
-  cache.set(key, result)
-  if (cache.size > CACHE_MAX) cache.delete(cache.keys().next().value)
+  cache.set(key, result, askedIn)
   return result
 }
 

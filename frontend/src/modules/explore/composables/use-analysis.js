@@ -1,5 +1,5 @@
 import { onScopeDispose, ref, shallowRef } from 'vue'
-import { api } from '@/api/client'
+import { analysesApi } from '@/api/endpoints/analyses'
 import { markPerf } from '@/composables/perf'
 import { pollJob } from '@/composables/use-job-poller'
 
@@ -26,7 +26,7 @@ export function useAnalysis() {
     job.value = null
     analysis.value = null
     try {
-      const created = await api.createAnalysis(body, { signal })
+      const created = await analysesApi.create(body, { signal })
       phase.value = 'running'
       const final = await pollJob(created.job, { signal, onUpdate: (j) => (job.value = j) })
       if (final.status === 'succeeded') markPerf('cs:job-succeeded')
@@ -41,7 +41,7 @@ export function useAnalysis() {
         analysis.value = created
       } else {
         phase.value = 'loading'
-        analysis.value = await api.analysis(created.id, { signal })
+        analysis.value = await analysesApi.get(created.id, { signal })
       }
       phase.value = 'done'
     } catch (e) {

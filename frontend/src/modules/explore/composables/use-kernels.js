@@ -1,8 +1,11 @@
 import { markRaw, onScopeDispose, ref, shallowRef, watch } from 'vue'
-import { api } from '@/api/client'
+import { artifactsApi } from '@/api/endpoints/artifacts'
 import { parseNpy } from '@/api/npy'
+import { sessionCache, sessionEpoch } from '@/lib/session-caches'
 
-const CACHE = new Map() // kernel url → ready state (weights do not change for a network version)
+// kernel url → ready state (weights do not change for a network version; a private network's are
+// its owner's, so they go with the session)
+const CACHE = sessionCache('kernels')
 
 /** A layer weight URL for the weights saved after training epoch `epoch` (null: trained). */
 export function epochWeightsUrl(url, epoch) {
@@ -12,7 +15,7 @@ export function epochWeightsUrl(url, epoch) {
 
 /** Kernel array (kh, kw, in, out) → {status, shape, data, vmax}. */
 async function fetchKernel(url, signal) {
-  const { shape, data } = parseNpy(await api.binary(url, { signal }))
+  const { shape, data } = parseNpy(await artifactsApi.binary(url, { signal }))
   let vmax = 0
   for (let i = 0; i < data.length; i++) {
     const a = Math.abs(data[i])
@@ -37,6 +40,7 @@ export function useKernels(networkRef, epochRef = ref(null)) {
       controller?.abort()
       controller = new AbortController()
       const { signal } = controller
+      const askedIn = sessionEpoch()
       const urls = (net?.layers || []).filter((l) => l.kernel_url && /conv/i.test(l.type)).map((l) => l.kernel_url)
       const fetchUrl = (u) => epochWeightsUrl(u, epoch)
       kernels.value = Object.fromEntries(
@@ -49,7 +53,7 @@ export function useKernels(networkRef, epochRef = ref(null)) {
           .map(async (url) => {
             try {
               const state = await fetchKernel(fetchUrl(url), signal)
-              CACHE.set(fetchUrl(url), state)
+              CACHE.set(fetchUrl(url), state, askedIn)
               if (!signal.aborted) kernels.value = { ...kernels.value, [url]: state }
             } catch (e) {
               if (e?.name === 'AbortError' || signal.aborted) return

@@ -1,25 +1,26 @@
 import { computed, markRaw, onScopeDispose, shallowRef, watch } from 'vue'
-import { api, withQuery } from '@/api/client'
+import { withQuery } from '@/api/client'
+import { artifactsApi } from '@/api/endpoints/artifacts'
 import { parseNpy } from '@/api/npy'
 import { parseBundle } from '@/api/bundle'
 import { markPerf } from '@/composables/perf'
+import { sessionCache, sessionEpoch } from '@/lib/session-caches'
 import { mapLayout } from '../layer-info'
 import { layerStats, networkVmax } from '../scope'
 
 // Results of the last few analyses, so going back to one (history, scope, layer) needs no request.
-const CACHE = new Map() // analysis id → { [layerName]: ready state }
-const CACHE_SIZE = 4
+const CACHE = sessionCache('layer-activations', { max: 4 }) // analysis id → { [layerName]: ready state }
 
 /** Fetch and parse one activation array: a ready state {status, layout, shape, data, stats...}. */
 export async function fetchActivation(url, { signal } = {}) {
-  const buf = await api.binary(withQuery(url, 'dtype', 'float16'), { signal })
+  const buf = await artifactsApi.binary(withQuery(url, 'dtype', 'float16'), { signal })
   const { shape, data } = parseNpy(buf)
   return readyState(shape, data)
 }
 
 /** Every layer in one request (the analysis's activations_url): { [layerName]: ready state }. */
 export async function fetchAllActivations(url, { signal } = {}) {
-  const buf = await api.binary(withQuery(url, 'dtype', 'float16'), { signal })
+  const buf = await artifactsApi.binary(withQuery(url, 'dtype', 'float16'), { signal })
   return Object.fromEntries(parseBundle(buf).map((l) => [l.name, readyState(l.shape, l.data)]))
 }
 
@@ -75,6 +76,7 @@ export function useLayerActivations(analysisRef) {
     controller?.abort()
     controller = new AbortController()
     const { signal } = controller
+    const askedIn = sessionEpoch()
     input.value = null
     queued = {}
     lastFlush = 0
@@ -101,8 +103,7 @@ export function useLayerActivations(analysisRef) {
         if (signal.aborted) return
         markPerf('cs:layers-arrived')
         maps.value = { ...store }
-        CACHE.set(analysis.id, store)
-        while (CACHE.size > CACHE_SIZE) CACHE.delete(CACHE.keys().next().value)
+        CACHE.set(analysis.id, store, askedIn)
         return
       } catch (e) {
         if (e?.name === 'AbortError' || signal.aborted) return
@@ -128,8 +129,7 @@ export function useLayerActivations(analysisRef) {
     markPerf('cs:layers-arrived')
     flush()
     if (!signal.aborted && Object.keys(store).length === layers.length) {
-      CACHE.set(analysis.id, store)
-      while (CACHE.size > CACHE_SIZE) CACHE.delete(CACHE.keys().next().value)
+      CACHE.set(analysis.id, store, askedIn)
     }
   }
 

@@ -7,23 +7,28 @@
  * must add up to the network's own value, so these views fetch float32 once, on request.
  */
 import { onScopeDispose, shallowRef, toValue, watch } from 'vue'
-import { api, withQuery } from '@/api/client'
+import { withQuery } from '@/api/client'
+import { artifactsApi } from '@/api/endpoints/artifacts'
 import { parseNpy } from '@/api/npy'
+import { sessionCache, sessionEpoch } from '@/lib/session-caches'
 
 // url → Promise<{shape, data}>: hovering and switching channels never refetch an array.
-const CACHE = new Map()
-const CACHE_SIZE = 24
+const CACHE = sessionCache('layer-io', { max: 24 })
 
 /** Fetch one .npy (float32) once; later calls share the same promise. */
 export function fetchArray(url, { signal } = {}) {
   const key = withQuery(url, 'dtype', 'float32')
   if (!CACHE.has(key)) {
-    const promise = api.binary(key).then(parseNpy)
-    promise.catch(() => CACHE.delete(key))
-    CACHE.set(key, promise)
-    if (CACHE.size > CACHE_SIZE) CACHE.delete(CACHE.keys().next().value)
+    const promise = artifactsApi.binary(key).then(parseNpy)
+    promise.catch(() => CACHE.get(key) === promise && CACHE.delete(key))
+    CACHE.set(key, promise, sessionEpoch())
+    return withSignal(promise, signal)
   }
-  const promise = CACHE.get(key)
+  return withSignal(CACHE.get(key), signal)
+}
+
+/** The shared promise, abandoned (not cancelled: others may wait on it) when `signal` aborts. */
+function withSignal(promise, signal) {
   if (!signal) return promise
   return new Promise((resolve, reject) => {
     const abort = () => reject(new DOMException('Aborted', 'AbortError'))

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { canTeach, moved, stepBody, viewLabel } from '../api'
-import { expiryText } from '@/modules/share/api'
+import { canTeach, moved, stepBody, viewLabel } from './lessons'
+import { expiryText } from './share-links'
 
 describe('lesson helpers', () => {
   it('moves a step up and down, and not past the ends', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { exploreLink, parseFloats } from '../api'
+import { exploreLink, parseFloats } from '../registration'
 
 describe('models page helpers', () => {
   it('links a registered network to Explore with its dataset', () => {

@@ -1,14 +1,4 @@
-import { request } from '@/api/client'
-
-const enc = encodeURIComponent
-
-export const lessonsApi = {
-  list: (opts) => request('/api/lessons/', opts),
-  get: (id, opts) => request(`/api/lessons/${enc(id)}/`, opts),
-  create: (body, opts) => request('/api/lessons/', { method: 'POST', json: body, ...opts }),
-  update: (id, body, opts) => request(`/api/lessons/${enc(id)}/`, { method: 'PATCH', json: body, ...opts }),
-  remove: (id, opts) => request(`/api/lessons/${enc(id)}/`, { method: 'DELETE', ...opts }),
-}
+/** Lesson helpers shared by the lesson editor, the share view and the navbar. */
 
 /** The views a step can show, in the words the editor uses. */
 export const VIEW_KINDS = [

@@ -1,0 +1,7 @@
+/** The one job contract: every long computation answers 202 with a job to follow here. */
+import { request } from '@/api/client'
+import { enc } from './query'
+
+export const jobsApi = {
+  get: (id, opts) => request(`/api/jobs/${enc(id)}/`, opts),
+}
