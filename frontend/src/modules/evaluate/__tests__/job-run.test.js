@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest'
-import { runJob } from '../composables/use-job-run'
+import { runJob } from '@/composables/use-job-run'
 import { sampleImageUrl } from '@/api/endpoints/datasets'
 import { queryString } from '@/api/endpoints/query'
 

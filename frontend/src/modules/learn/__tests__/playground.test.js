@@ -9,7 +9,7 @@ import {
   resizeGrid,
   unusedEdge,
 } from '../playground'
-import { conv2d } from '../conv-math'
+import { conv2d } from '@/lib/conv-math'
 
 describe('playground helpers', () => {
   it('fills in the output-size formula', () => {

@@ -13,7 +13,7 @@ import {
   unflatten,
   valueAt,
   windowOrigin,
-} from '../layer-math'
+} from './layer-math'
 
 // All expected numbers below were worked out by hand.
 const arr = (shape, values) => ({ shape, data: Float32Array.from(values) })

@@ -9,7 +9,7 @@ import {
   samePadding,
   softmax,
   validOutputSize,
-} from '../conv-math'
+} from './conv-math'
 
 // All expected numbers below were worked out by hand.
 const INPUT4 = [

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { hwcIndex, unflatten } from '../layer-math'
+import { hwcIndex, unflatten } from './layer-math'
 import {
   activate,
   argmax,
@@ -21,7 +21,7 @@ import {
   topChannels,
   visibleUnits,
   weightsTo,
-} from '../flatten-view'
+} from './flatten-view'
 
 // Every expected number below was worked out by hand.
 const arr = (shape, values) => ({ shape, data: Float32Array.from(values) })

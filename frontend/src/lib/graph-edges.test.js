@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { graphEdges, laneCount } from '../graph-edges'
+import { graphEdges, laneCount } from './graph-edges'
 
 const chain = (names, input = 'input_1') =>
   names.map((name, i) => ({ name, inbound: [i === 0 ? input : names[i - 1]] }))

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { DEFAULT_SCOPE, SCOPES, layerStats, legendFor, networkVmax, vmaxFor } from '../scope'
+import { DEFAULT_SCOPE, SCOPES, layerStats, legendFor, networkVmax, vmaxFor } from './scope'
 
 // a 2×2×3 channels-last layer: channel 0 in [−4, 1], channel 1 in [0, 0.5], channel 2 all zero
 const data = new Float32Array([

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { explainLayer, mapLayout, vectorStyle } from '../layer-info'
+import { explainLayer, mapLayout, vectorStyle } from './layer-info'
 
 describe('plain-language explanations', () => {
   const types = [

@@ -7,7 +7,7 @@ import {
   paddedChannel,
   windowRect,
   windowTaps,
-} from '../conv-intermediate'
+} from './conv-intermediate'
 
 // All expected numbers below were worked out by hand.
 

@@ -5,8 +5,8 @@ import { parseNpy } from '@/api/npy'
 import { parseBundle } from '@/api/bundle'
 import { markPerf } from '@/composables/perf'
 import { sessionCache, sessionEpoch } from '@/lib/session-caches'
-import { mapLayout } from '../layer-info'
-import { layerStats, networkVmax } from '../scope'
+import { mapLayout } from '@/lib/layer-info'
+import { layerStats, networkVmax } from '@/lib/scope'
 
 // Results of the last few analyses, so going back to one (history, scope, layer) needs no request.
 const CACHE = sessionCache('layer-activations', { max: 4 }) // analysis id → { [layerName]: ready state }
