@@ -1,5 +1,7 @@
 import { jobsApi } from '@/api/endpoints/jobs'
-import { POLL } from '@/config/visual'
+
+/** Job polling: first delay, growth factor, ceiling (ms). */
+export const POLL = { firstMs: 150, factor: 1.5, maxMs: 2000 }
 
 export const TERMINAL_STATUSES = new Set(['succeeded', 'failed', 'cancelled'])
 

@@ -5,7 +5,7 @@
  * (`method`, `points`, `color`) and the top-activation layer (`layer`).
  * parse ∘ build is the identity on valid states.
  */
-import { EVALUATE } from '@/config/visual'
+import { EVALUATE } from '@/modules/evaluate/settings'
 
 const str = (v) => {
   const s = (Array.isArray(v) ? v[0] : v) ?? null

@@ -2,7 +2,7 @@
  * Saliency overlays, pure: which part of a map to show, its colour range, and the pixels of the
  * map blended over the input image. Colours come from the viridis LUT in config/visual.js.
  */
-import { colorLut, lutIndex } from '@/config/visual'
+import { colorLut, lutIndex } from '@/config/color-scales'
 
 /** min / max of a map, ignoring NaN. */
 export function mapRange(values) {

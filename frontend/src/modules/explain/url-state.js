@@ -3,7 +3,7 @@
  * method, target class index, the methods compared side by side, the CAM layer and the shown
  * part of a signed map. parse ∘ build is the identity on valid states.
  */
-import { DEFAULT_COMPARE } from '@/config/visual'
+import { DEFAULT_COMPARE } from '@/modules/explain/settings'
 
 const str = (v) => {
   const s = (Array.isArray(v) ? v[0] : v) ?? null

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { EVALUATE } from '@/config/visual'
+import { EVALUATE } from '@/modules/evaluate/settings'
 import { boxPercent, boxPixels, defaultSpatialLayer, spatialLayers } from '../receptive'
 import { buildEvaluateQuery, exploreLocation, parseEvaluateQuery } from '../url-state'
 

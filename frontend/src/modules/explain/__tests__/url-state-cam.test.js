@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { DEFAULT_COMPARE } from '@/config/visual'
+import { DEFAULT_COMPARE } from '@/modules/explain/settings'
 import { buildExplainQuery, parseExplainQuery } from '../url-state'
 import { camLayers, defaultCamLayer } from '../cam'
 

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest'
-import { LUT_SIZE, activationColor, colorLut, inputColor, kernelColor, lutIndex, scaleGradientCss } from './visual'
+import {
+  LUT_SIZE,
+  activationColor,
+  colorLut,
+  inputColor,
+  kernelColor,
+  lutIndex,
+  scaleGradientCss,
+} from './color-scales'
 
 const hue = ([r, , b]) => (r > b ? 'red' : b > r ? 'blue' : 'neutral')
 

@@ -1,5 +1,6 @@
 /**
- * All colour scales and visual constants of ConvScope, defined once.
+ * The colour scales of ConvScope, defined once (UI.md: "colour scales, defined once in the front
+ * end's config module").
  *
  * Every scale is a plain function value → [r, g, b] (0..255), so the same function
  * paints canvases, legends and (via `rgbCss`) DOM elements.
@@ -8,19 +9,6 @@
 /** The one accent colour of the UI (also the probability hue). Keep in sync with styles/main.css. */
 export const ACCENT = '#5b3fd1'
 export const ACCENT_RGB = [91, 63, 209]
-
-/** How many channels of a layer the compact overview shows. */
-export const PREVIEW_CHANNELS = 6
-/** On-screen size (CSS px) of one small activation map in the overview. */
-export const PREVIEW_MAP_PX = 64
-/** On-screen size (CSS px) of the longer side of one map in the layer view. */
-export const LAYER_MAP_PX = 120
-/** On-screen size (CSS px) of one kernel cell grid in the layer view. */
-export const KERNEL_MAP_PX = 30
-/** How many output / input channels of kernels the layer view shows before "show all". */
-export const KERNEL_PREVIEW = 8
-/** Job polling: first delay, growth factor, ceiling (ms). */
-export const POLL = { firstMs: 150, factor: 1.5, maxMs: 2000 }
 
 // Diverging stops, most negative → zero → most positive. Zero is pure white on purpose:
 // "no signal" must look like nothing. Outer stops after ColorBrewer RdBu / BrBG.
@@ -127,13 +115,6 @@ export function saliencyColor(v, vmax = 1, vmin = 0) {
   return interpolate(VIRIDIS_STOPS, t)
 }
 
-/** Attribution overlays: default opacity of the map over the image, and on-screen sizes (CSS px). */
-export const OVERLAY = { opacity: 0.6, mainPx: 320, smallPx: 120, thumbPx: 44 }
-/** Attribution methods shown side by side unless the user ticks others. */
-export const DEFAULT_COMPARE = ['gradient', 'smoothgrad', 'integrated-gradients', 'gradcam', 'occlusion']
-/** Trust-check charts: colours of the deletion / insertion curves and the random-map baseline. */
-export const CURVE_COLORS = { deletion: '#b2182b', insertion: '#2166ac', baseline: '#6c757d', randomisation: ACCENT }
-
 /** Named scales, for legends and components that take the scale as a prop. */
 export const SCALES = {
   activation: { fn: activationColor, diverging: true, label: 'activation' },
@@ -197,27 +178,6 @@ export function scaleGradientCss(name, steps = 11) {
   return `linear-gradient(to right, ${stops.join(', ')})`
 }
 
-/** Compact number for legends and tables: 3 significant digits, exponent when tiny or huge. */
-export function formatNumber(v) {
-  if (v === null || v === undefined || Number.isNaN(v)) return '–'
-  if (v === 0) return '0'
-  const a = Math.abs(v)
-  if (a >= 1e5 || a < 1e-3) return v.toExponential(2).replace('e+', 'e')
-  return Number(v.toPrecision(3)).toString()
-}
-
-/** 1234567 → "1,234,567" */
-export function formatCount(n) {
-  return n === null || n === undefined ? '–' : Number(n).toLocaleString('en-US')
-}
-
-/** 0.9012 → "90.1%" */
-export function formatPercent(p, digits = 1) {
-  return p === null || p === undefined ? '–' : `${(p * 100).toFixed(digits)}%`
-}
-
-// ---- Evaluate page -------------------------------------------------------------------------
-
 /**
  * Categorical colours for classes (Tableau 10, then its lighter partners): distinct hues for up to
  * 20 classes; beyond that they repeat, and hover text always names the class.
@@ -270,67 +230,4 @@ SCALES.count = { fn: (v, vmax) => countColor(v, vmax), diverging: false, label: 
 export function textOn([r, g, b]) {
   const lum = (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255
   return lum < 0.55 ? '#ffffff' : '#1f2328'
-}
-
-/** Colours of the Evaluate charts: precision / recall bars, misclassified marks, selections. */
-export const EVAL_COLORS = {
-  precision: ACCENT,
-  recall: '#f28e2b',
-  wrong: '#1f2328',
-  selection: ACCENT,
-  box: '#e15759',
-}
-/**
- * Evaluate page sizes (CSS px) and limits: example thumbnails, scatter points, the hover radius,
- * the spatial grid cell (in screen px at the fitted zoom), zoom limits, examples per page, and
- * the embedding sample sizes offered.
- */
-export const EVALUATE = {
-  thumbPx: 64,
-  topThumbPx: 56,
-  pointRadius: 2.5,
-  hoverRadiusPx: 10,
-  gridCellPx: 12,
-  zoom: { min: 0.5, max: 60, step: 1.15 },
-  pageSize: 24,
-  selectionPageSize: 24,
-  subsets: [2000, 5000, null],
-  defaultSubset: 2000,
-}
-
-/**
- * Input modes of the explorer (draw, camera). The drawing pad is drawn at the network's
- * input size × `drawScale` and sent whole as a PNG: the server resizes it with the
- * network's own preprocessing. Drawing is offered only for small greyscale inputs.
- */
-export const INPUT_MODES = {
-  drawScale: 10,
-  drawMaxInput: 64,
-  // Fashion-MNIST style: white ink on black
-  drawInk: '#ffffff',
-  drawPaper: '#000000',
-  // brush width in pixels of the network's input
-  brush: { min: 1, max: 5, step: 0.5, initial: 2.5 },
-}
-
-// ---- Learn: the convolution playground -----------------------------------------------------
-
-/**
- * Convolution playground: the largest on-screen cell (CSS px; grids shrink to fit a phone), the
- * fill and text of padding cells, the outline of the window an output cell reads, the slider
- * ranges, the default settings and the range of the "randomise" integers.
- */
-export const PLAYGROUND = {
-  cellPx: 40,
-  paddingFill: '#eceef1',
-  paddingText: '#6c757d',
-  windowOutline: ACCENT,
-  ranges: {
-    size: { min: 3, max: 9 },
-    kernel: { min: 1, max: 5 },
-    stride: { min: 1, max: 3 },
-    padding: { min: 0, max: 2 },
-  },
-  defaults: { size: 5, kernel: 3, stride: 1, padding: 0, preset: 'edge' },
-  random: { min: 0, max: 5 },
 }
