@@ -1,7 +1,7 @@
 // Tiny dependency-free checks of the pure modules (npy parser, colour scales): `npm run check`.
 import assert from 'node:assert/strict'
 import { parseNpy, halfToFloat } from '../src/api/npy.js'
-import { activationColor, kernelColor, inputColor, probabilityColor } from '../src/config/visual.js'
+import { activationColor, kernelColor, inputColor, probabilityColor } from '../src/config/color-scales.js'
 
 function npy(descr, shape, payload, major = 1) {
   let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }`

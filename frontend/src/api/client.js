@@ -1,5 +1,6 @@
 /**
- * The one API client of ConvScope: every request to the Django backend goes through here.
+ * The one API transport of ConvScope: every request to the Django backend goes through here.
+ * The endpoints themselves (URLs, methods, bodies) live in ./endpoints/<resource>.js.
  *
  * - same-origin session cookies (`credentials: 'same-origin'`)
  * - `X-CSRFToken` from Django's `csrftoken` cookie on unsafe methods
@@ -7,10 +8,9 @@
  * - error JSON `{"detail": "..."}` (or DRF field errors) → an ApiError with a plain message
  */
 
-const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
+import { CSRF_BOOTSTRAP_URL } from './endpoints/csrf'
 
-/** The explorer's "dataset" for networks registered without one (not a valid dataset name). */
-export const NO_DATASET = '~none'
+const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 
 export class ApiError extends Error {
   /**
@@ -43,7 +43,7 @@ export function getCookie(name) {
 async function ensureCsrfCookie() {
   if (getCookie('csrftoken')) return
   try {
-    await fetch('/api/auth/me/', { credentials: 'same-origin', headers: { Accept: 'application/json' } })
+    await fetch(CSRF_BOOTSTRAP_URL, { credentials: 'same-origin', headers: { Accept: 'application/json' } })
   } catch {
     // the real request below reports the network error
   }
@@ -71,7 +71,11 @@ export function messageFor(status, data) {
     // DRF field errors: {"field": ["msg", ...], "non_field_errors": [...]}
     const parts = []
     for (const [field, value] of Object.entries(data)) {
-      const msgs = Array.isArray(value) ? value.filter((v) => typeof v === 'string') : typeof value === 'string' ? [value] : []
+      const msgs = Array.isArray(value)
+        ? value.filter((v) => typeof v === 'string')
+        : typeof value === 'string'
+          ? [value]
+          : []
       if (!msgs.length) continue
       parts.push(field === 'non_field_errors' || field === 'detail' ? msgs.join(' ') : `${field}: ${msgs.join(' ')}`)
     }
@@ -168,7 +172,8 @@ export async function upload(url, form, { onProgress, signal } = {}) {
       handleAuthFailure(err, true)
       reject(err)
     }
-    xhr.onerror = () => reject(new ApiError('The upload did not reach the server. Check your connection and try again.'))
+    xhr.onerror = () =>
+      reject(new ApiError('The upload did not reach the server. Check your connection and try again.'))
     xhr.onabort = () => reject(new DOMException('Upload cancelled', 'AbortError'))
     if (signal) signal.addEventListener('abort', () => xhr.abort(), { once: true })
     xhr.send(form)
@@ -180,37 +185,4 @@ export function withQuery(url, key, value) {
   const u = new URL(url, window.location.origin)
   u.searchParams.set(key, value)
   return u.origin === window.location.origin ? u.pathname + u.search : u.toString()
-}
-
-const enc = encodeURIComponent
-
-/** Endpoints of the ConvScope REST API (see the contract in the issue / OpenAPI schema). */
-export const api = {
-  me: () => request('/api/auth/me/', { authRedirect: false }),
-  login: (username, password) =>
-    request('/api/auth/login/', { method: 'POST', json: { username, password }, authRedirect: false }),
-  logout: () => request('/api/auth/logout/', { method: 'POST', authRedirect: false }),
-
-  datasets: (opts) => request('/api/datasets/', opts),
-  samples: (dataset, opts) => request(`/api/datasets/${enc(dataset)}/samples/`, opts),
-  // NO_DATASET: the networks registered without a dataset (only your own images go in)
-  networks: (dataset, opts) =>
-    dataset === NO_DATASET
-      ? request('/api/networks/', opts).then((list) => list.filter((n) => !n.dataset))
-      : request(`/api/networks/?dataset=${enc(dataset)}`, opts),
-  network: (id, opts) => request(`/api/networks/${enc(id)}/`, opts),
-
-  uploadImage: (file, opts) => {
-    const form = new FormData()
-    form.append('file', file)
-    return upload('/api/images/', form, opts)
-  },
-
-  /** @param {{network: any, image?: any, sample?: {dataset: string, index: number}}} body */
-  createAnalysis: (body, opts) => request('/api/analyses/', { method: 'POST', json: body, ...opts }),
-  analysis: (id, opts) => request(`/api/analyses/${enc(id)}/`, opts),
-  job: (id, opts) => request(`/api/jobs/${enc(id)}/`, opts),
-
-  /** Fetch a binary artifact (e.g. a layer's .npy) as an ArrayBuffer. */
-  binary: (url, opts) => request(url, { responseType: 'arrayBuffer', ...opts }),
 }

@@ -77,7 +77,8 @@ export function parseNpy(input) {
   const count = shape.reduce((a, b) => a * b, 1)
   const offset = headerStart + headerLen
   const kind = descr.replace(/^[<|=]/, '')
-  if (descr.startsWith('>') && !/^>[ub]1$/.test(descr)) throw new Error(`Big-endian .npy data (${descr}) is not supported.`)
+  if (descr.startsWith('>') && !/^>[ub]1$/.test(descr))
+    throw new Error(`Big-endian .npy data (${descr}) is not supported.`)
 
   const itemSize = { f4: 4, f2: 2, f8: 8, u1: 1, b1: 1, i4: 4, i8: 8 }[kind.replace(/^>/, '')]
   if (!itemSize) throw new Error(`Unsupported .npy dtype ${descr}.`)

@@ -1,5 +1,7 @@
-import { api } from '@/api/client'
-import { POLL } from '@/config/visual'
+import { jobsApi } from '@/api/endpoints/jobs'
+
+/** Job polling: first delay, growth factor, ceiling (ms). */
+export const POLL = { firstMs: 150, factor: 1.5, maxMs: 2000 }
 
 export const TERMINAL_STATUSES = new Set(['succeeded', 'failed', 'cancelled'])
 
@@ -30,7 +32,7 @@ export async function pollJob(job, { onUpdate, signal } = {}) {
   onUpdate?.(current)
   while (!TERMINAL_STATUSES.has(current.status)) {
     await sleep(delay, signal)
-    current = await api.job(current.id, { signal })
+    current = await jobsApi.get(current.id, { signal })
     onUpdate?.(current)
     delay = Math.min(POLL.maxMs, Math.round(delay * POLL.factor))
   }

@@ -1,7 +1,7 @@
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
-import { api } from '@/api/client'
-import { accountsApi } from '@/modules/auth/accounts-api'
+import { authApi } from '@/api/endpoints/auth'
+import { endSession, setSessionUser } from '@/lib/session-caches'
 
 /** The signed-in user (shared by the navbar, the router guard and the login view). */
 export const useAuthStore = defineStore('auth', () => {
@@ -17,13 +17,20 @@ export const useAuthStore = defineStore('auth', () => {
   function setFromMe(me) {
     user.value =
       me && me.authenticated
-        ? { id: me.id, username: me.username, is_staff: !!me.is_staff, roles: Array.isArray(me.roles) ? me.roles : ['user'] }
+        ? {
+            id: me.id,
+            username: me.username,
+            is_staff: !!me.is_staff,
+            roles: Array.isArray(me.roles) ? me.roles : ['user'],
+          }
         : null
+    // another person in the same tab must not be shown the previous one's cached results
+    setSessionUser(user.value ? user.value.id : null)
   }
 
   async function refresh() {
     try {
-      setFromMe(await api.me())
+      setFromMe(await authApi.me())
       loadError.value = ''
     } catch (e) {
       user.value = null
@@ -40,7 +47,7 @@ export const useAuthStore = defineStore('auth', () => {
   }
 
   async function login(username, password) {
-    const me = await api.login(username, password)
+    const me = await authApi.login(username, password)
     setFromMe(me)
     if (!user.value) throw new Error('Signing in did not work. Please try again.')
     loaded.value = true
@@ -52,7 +59,7 @@ export const useAuthStore = defineStore('auth', () => {
    * server's message comes back instead ({pending: true, message}).
    */
   async function signup(username, email, password) {
-    const answer = await accountsApi.signup(username, email, password)
+    const answer = await authApi.signup(username, email, password)
     if (answer && answer.authenticated) {
       setFromMe(answer)
       loaded.value = true
@@ -63,15 +70,17 @@ export const useAuthStore = defineStore('auth', () => {
 
   async function logout() {
     try {
-      await api.logout()
+      await authApi.logout()
     } finally {
       clear()
     }
   }
 
+  /** The session is over (log-out, or a 401 from the API): forget the user and their cached data. */
   function clear() {
     user.value = null
     loaded.value = true
+    endSession()
   }
 
   return { user, loaded, loadError, isAuthenticated, ensureLoaded, refresh, login, signup, logout, clear }

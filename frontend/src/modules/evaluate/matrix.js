@@ -54,7 +54,8 @@ export function topConfusions(confusion = [], labels = [], n = 3) {
   const out = []
   confusion.forEach((row, i) =>
     row.forEach((v, j) => {
-      if (i !== j && v > 0) out.push({ true: i, predicted: j, count: Number(v), trueLabel: labels[i], predictedLabel: labels[j] })
+      if (i !== j && v > 0)
+        out.push({ true: i, predicted: j, count: Number(v), trueLabel: labels[i], predictedLabel: labels[j] })
     }),
   )
   out.sort((a, b) => b.count - a.count || a.true - b.true || a.predicted - b.predicted)

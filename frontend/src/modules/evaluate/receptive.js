@@ -37,19 +37,29 @@ export function defaultSpatialLayer(layers = []) {
 export function boxPercent(box, height, width) {
   if (!box || box.length !== 4 || !(height > 0) || !(width > 0)) return null
   const clip = (v, hi) => Math.max(0, Math.min(hi, v))
-  const top = clip(box[0], height), left = clip(box[1], width)
-  const bottom = clip(box[2], height), right = clip(box[3], width)
+  const top = clip(box[0], height),
+    left = clip(box[1], width)
+  const bottom = clip(box[2], height),
+    right = clip(box[3], width)
   if (bottom <= top || right <= left) return null
   const pct = (v, total) => `${((v / total) * 100).toFixed(3).replace(/\.?0+$/, '')}%`
-  return { top: pct(top, height), left: pct(left, width), width: pct(right - left, width), height: pct(bottom - top, height) }
+  return {
+    top: pct(top, height),
+    left: pct(left, width),
+    width: pct(right - left, width),
+    height: pct(bottom - top, height),
+  }
 }
 
 /** The same box in CSS pixels for a thumbnail of `px` × `px` showing an H × W image. */
 export function boxPixels(box, height, width, px) {
   if (!box || box.length !== 4) return null
-  const sy = px / height, sx = px / width
-  const top = Math.max(0, box[0]) * sy, left = Math.max(0, box[1]) * sx
-  const bottom = Math.min(height, box[2]) * sy, right = Math.min(width, box[3]) * sx
+  const sy = px / height,
+    sx = px / width
+  const top = Math.max(0, box[0]) * sy,
+    left = Math.max(0, box[1]) * sx
+  const bottom = Math.min(height, box[2]) * sy,
+    right = Math.min(width, box[3]) * sx
   if (bottom <= top || right <= left) return null
   return { top, left, width: right - left, height: bottom - top }
 }

@@ -8,9 +8,13 @@
 
 /** Data bounds of interleaved x, y coordinates (Float32Array of length 2N). */
 export function bounds(coords) {
-  let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity
+  let x0 = Infinity,
+    y0 = Infinity,
+    x1 = -Infinity,
+    y1 = -Infinity
   for (let i = 0; i < coords.length; i += 2) {
-    const x = coords[i], y = coords[i + 1]
+    const x = coords[i],
+      y = coords[i + 1]
     if (!Number.isFinite(x) || !Number.isFinite(y)) continue
     if (x < x0) x0 = x
     if (x > x1) x1 = x
@@ -58,7 +62,8 @@ export function buildGridIndex(coords, b, cell) {
   const counts = new Uint32Array(cols * rows + 1)
   const cellOf = new Int32Array(n)
   for (let i = 0; i < n; i++) {
-    const x = coords[2 * i], y = coords[2 * i + 1]
+    const x = coords[2 * i],
+      y = coords[2 * i + 1]
     if (!Number.isFinite(x) || !Number.isFinite(y)) {
       cellOf[i] = -1
       continue
@@ -93,7 +98,8 @@ export function nearestPoint(index, dx, dy, radius, accept = null) {
       for (let p = starts[cellId]; p < starts[cellId + 1]; p++) {
         const i = ids[p]
         if (accept && !accept(i)) continue
-        const ex = coords[2 * i] - dx, ey = coords[2 * i + 1] - dy
+        const ex = coords[2 * i] - dx,
+          ey = coords[2 * i + 1] - dy
         const d = ex * ex + ey * ey
         if (d <= bestD) {
           bestD = d
@@ -121,7 +127,8 @@ export function screenRectToData(t, ax, ay, bx, by) {
 export function pointsInBox(coords, rect, accept = null) {
   const out = []
   for (let i = 0; i < coords.length / 2; i++) {
-    const x = coords[2 * i], y = coords[2 * i + 1]
+    const x = coords[2 * i],
+      y = coords[2 * i + 1]
     if (x >= rect.x0 && x <= rect.x1 && y >= rect.y0 && y <= rect.y1 && (!accept || accept(i))) out.push(i)
   }
   return out
@@ -132,7 +139,9 @@ export function pointsInBox(coords, rect, accept = null) {
  */
 export function pointColumns(points) {
   const n = points.shape?.[0] ?? points.data.length / 3
-  const index = new Int32Array(n), truth = new Int32Array(n), pred = new Int32Array(n)
+  const index = new Int32Array(n),
+    truth = new Int32Array(n),
+    pred = new Int32Array(n)
   for (let i = 0; i < n; i++) {
     index[i] = points.data[3 * i]
     truth[i] = points.data[3 * i + 1]

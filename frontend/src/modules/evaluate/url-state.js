@@ -5,7 +5,7 @@
  * (`method`, `points`, `color`) and the top-activation layer (`layer`).
  * parse ∘ build is the identity on valid states.
  */
-import { EVALUATE } from '@/config/visual'
+import { EVALUATE } from '@/modules/evaluate/settings'
 
 const str = (v) => {
   const s = (Array.isArray(v) ? v[0] : v) ?? null
@@ -72,8 +72,14 @@ export function buildEvaluateQuery(state, rest = {}) {
 
 /** Router locations of one dataset image in the explorer and on the Explain page. */
 export function exploreLocation(dataset, network, index) {
-  return { name: 'explore', query: { dataset: dataset || undefined, network: network ? String(network) : undefined, sample: String(index) } }
+  return {
+    name: 'explore',
+    query: { dataset: dataset || undefined, network: network ? String(network) : undefined, sample: String(index) },
+  }
 }
 export function explainLocation(dataset, network, index) {
-  return { name: 'explain', query: { dataset: dataset || undefined, network: network ? String(network) : undefined, sample: String(index) } }
+  return {
+    name: 'explain',
+    query: { dataset: dataset || undefined, network: network ? String(network) : undefined, sample: String(index) },
+  }
 }

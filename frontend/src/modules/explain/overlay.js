@@ -2,7 +2,7 @@
  * Saliency overlays, pure: which part of a map to show, its colour range, and the pixels of the
  * map blended over the input image. Colours come from the viridis LUT in config/visual.js.
  */
-import { colorLut, lutIndex } from '@/config/visual'
+import { colorLut, lutIndex } from '@/config/color-scales'
 
 /** min / max of a map, ignoring NaN. */
 export function mapRange(values) {
@@ -36,7 +36,15 @@ export function overlayValues(values, { signed = false, part = 'positive' } = {}
       out[i] = negative ? (v < 0 ? -v : 0) : v > 0 ? v : 0
     }
     const vmax = negative ? (min < 0 ? -min : 0) : max > 0 ? max : 0
-    return { values: out, vmin: 0, vmax, flat: !(vmax > 0) || max === min, min, max, part: negative ? 'negative' : 'positive' }
+    return {
+      values: out,
+      vmin: 0,
+      vmax,
+      flat: !(vmax > 0) || max === min,
+      min,
+      max,
+      part: negative ? 'negative' : 'positive',
+    }
   }
   out.set(values)
   const vmin = min < 0 ? min : 0

@@ -29,7 +29,9 @@ export function rankMethods(checks) {
       passes: r ? (r.passes ?? null) : null,
     }
   })
-  const scored = rows.filter((r) => r.score !== null).sort((a, b) => b.score - a.score || a.method.localeCompare(b.method))
+  const scored = rows
+    .filter((r) => r.score !== null)
+    .sort((a, b) => b.score - a.score || a.method.localeCompare(b.method))
   scored.forEach((r, i) => (r.rank = i + 1))
   return [...scored, ...rows.filter((r) => r.score === null)]
 }

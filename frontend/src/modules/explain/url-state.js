@@ -3,7 +3,7 @@
  * method, target class index, the methods compared side by side, the CAM layer and the shown
  * part of a signed map. parse ∘ build is the identity on valid states.
  */
-import { DEFAULT_COMPARE } from '@/config/visual'
+import { DEFAULT_COMPARE } from '@/modules/explain/settings'
 
 const str = (v) => {
   const s = (Array.isArray(v) ? v[0] : v) ?? null
@@ -26,7 +26,8 @@ export function parseExplainQuery(query = {}) {
     image: isSample ? null : str(query.image),
     method: method && NAME.test(method) ? method : DEFAULT_METHOD,
     target: target !== null && /^\d+$/.test(target) ? Number(target) : null,
-    compare: compare === null ? [...DEFAULT_COMPARE] : compare === '-' ? [] : compare.split(',').filter((m) => NAME.test(m)),
+    compare:
+      compare === null ? [...DEFAULT_COMPARE] : compare === '-' ? [] : compare.split(',').filter((m) => NAME.test(m)),
     layer: str(query.layer),
     part: str(query.part) === 'negative' ? 'negative' : 'positive',
   }

@@ -3,7 +3,7 @@
  * the open layer, the colour scope and the training epoch (networks with checkpoints; none:
  * the trained network). parse ∘ build is the identity on valid states.
  */
-import { DEFAULT_SCOPE, isScope } from './scope'
+import { DEFAULT_SCOPE, isScope } from '@/lib/scope'
 
 const str = (v) => {
   const s = (Array.isArray(v) ? v[0] : v) ?? null

@@ -8,7 +8,9 @@ export function defaultInput(n) {
   const lo = Math.max(1, Math.floor(n / 4))
   const hi = n - lo
   return Array.from({ length: n }, (_, r) =>
-    Array.from({ length: n }, (_, c) => (r >= lo && r < hi && c >= lo && c < hi ? 3 : (r * 5 + c * 3) % 7 === 0 ? 1 : 0)),
+    Array.from({ length: n }, (_, c) =>
+      r >= lo && r < hi && c >= lo && c < hi ? 3 : (r * 5 + c * 3) % 7 === 0 ? 1 : 0,
+    ),
   )
 }
 

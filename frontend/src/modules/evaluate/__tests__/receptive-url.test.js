@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { EVALUATE } from '@/config/visual'
+import { EVALUATE } from '@/modules/evaluate/settings'
 import { boxPercent, boxPixels, defaultSpatialLayer, spatialLayers } from '../receptive'
 import { buildEvaluateQuery, exploreLocation, parseEvaluateQuery } from '../url-state'
 
@@ -31,15 +31,43 @@ describe('receptive field boxes', () => {
 
 describe('evaluate url state', () => {
   it('round-trips a full state', () => {
-    const s = { dataset: 'fashion-mnist', network: '3', true: 6, pred: 0, box: null, example: 17, method: 'pca', points: null, color: 'predicted', layer: 'conv_2' }
+    const s = {
+      dataset: 'fashion-mnist',
+      network: '3',
+      true: 6,
+      pred: 0,
+      box: null,
+      example: 17,
+      method: 'pca',
+      points: null,
+      color: 'predicted',
+      layer: 'conv_2',
+    }
     const q = buildEvaluateQuery(s)
-    expect(q).toEqual({ dataset: 'fashion-mnist', network: '3', true: '6', pred: '0', example: '17', method: 'pca', points: 'all', color: 'predicted', layer: 'conv_2' })
+    expect(q).toEqual({
+      dataset: 'fashion-mnist',
+      network: '3',
+      true: '6',
+      pred: '0',
+      example: '17',
+      method: 'pca',
+      points: 'all',
+      color: 'predicted',
+      layer: 'conv_2',
+    })
     expect(parseEvaluateQuery(q)).toEqual(s)
   })
 
   it('leaves defaults out and restores them', () => {
     const s = parseEvaluateQuery({ network: '2' })
-    expect(s).toMatchObject({ true: null, pred: null, box: null, method: null, points: EVALUATE.defaultSubset, color: 'true' })
+    expect(s).toMatchObject({
+      true: null,
+      pred: null,
+      box: null,
+      method: null,
+      points: EVALUATE.defaultSubset,
+      color: 'true',
+    })
     expect(buildEvaluateQuery(s)).toEqual({ network: '2' })
   })
 
@@ -53,11 +81,19 @@ describe('evaluate url state', () => {
   })
 
   it('drops bad values and keeps foreign keys', () => {
-    expect(parseEvaluateQuery({ method: 'mds', color: 'x', points: '-3', example: 'a' })).toMatchObject({ method: null, color: 'true', points: EVALUATE.defaultSubset, example: null })
+    expect(parseEvaluateQuery({ method: 'mds', color: 'x', points: '-3', example: 'a' })).toMatchObject({
+      method: null,
+      color: 'true',
+      points: EVALUATE.defaultSubset,
+      example: null,
+    })
     expect(buildEvaluateQuery(parseEvaluateQuery({}), { other: '1' })).toEqual({ other: '1' })
   })
 
   it('links an image to the explorer', () => {
-    expect(exploreLocation('mnist', 4, 12)).toEqual({ name: 'explore', query: { dataset: 'mnist', network: '4', sample: '12' } })
+    expect(exploreLocation('mnist', 4, 12)).toEqual({
+      name: 'explore',
+      query: { dataset: 'mnist', network: '4', sample: '12' },
+    })
   })
 })

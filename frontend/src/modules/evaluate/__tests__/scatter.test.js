@@ -64,17 +64,23 @@ describe('grid index hit-testing', () => {
 
   it('agrees with a brute-force search on random points', () => {
     let seed = 7
-    const rnd = () => ((seed = (seed * 16807) % 2147483647) / 2147483647)
+    const rnd = () => (seed = (seed * 16807) % 2147483647) / 2147483647
     const n = 2000
     const c = new Float32Array(2 * n)
     for (let i = 0; i < 2 * n; i++) c[i] = rnd() * 100 - 50
     const idx = buildGridIndex(c, bounds(c), 3)
     for (let q = 0; q < 200; q++) {
-      const x = rnd() * 110 - 55, y = rnd() * 110 - 55, r = 2
-      let best = -1, bd = r * r
+      const x = rnd() * 110 - 55,
+        y = rnd() * 110 - 55,
+        r = 2
+      let best = -1,
+        bd = r * r
       for (let i = 0; i < n; i++) {
         const d = (c[2 * i] - x) ** 2 + (c[2 * i + 1] - y) ** 2
-        if (d <= bd) { bd = d; best = i }
+        if (d <= bd) {
+          bd = d
+          best = i
+        }
       }
       const got = nearestPoint(idx, x, y, r)
       if (best === -1) expect(got).toBe(-1)

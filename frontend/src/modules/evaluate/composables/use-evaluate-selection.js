@@ -35,7 +35,8 @@ export function useEvaluateSelection() {
     closeSelection: () => update({ ...cleared }),
     setExample: (index) => update({ example: index }, { replace: true }),
     // a box drawn on the old scatter means nothing on a new one
-    startEmbedding: (method, points) => update({ method, points, ...(state.value.box ? { box: null, example: null } : {}) }),
+    startEmbedding: (method, points) =>
+      update({ method, points, ...(state.value.box ? { box: null, example: null } : {}) }),
     setColor: (color) => update({ color }, { replace: true }),
     startTop: (layer) => update({ layer }),
   }

@@ -21,9 +21,9 @@ describe('curves', () => {
   })
 
   it('breaks the line at null values', () => {
-    expect(linePath([0, 1, 2, 3], [1, null, 0, 0], { x: [0, 3], y: [0, 1] }, { left: 0, right: 30, top: 0, bottom: 10 })).toBe(
-      'M0 0 M20 10 L30 10',
-    )
+    expect(
+      linePath([0, 1, 2, 3], [1, null, 0, 0], { x: [0, 3], y: [0, 1] }, { left: 0, right: 30, top: 0, bottom: 10 }),
+    ).toBe('M0 0 M20 10 L30 10')
   })
 
   it('closes the area under a curve', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { blendOverlay, mapRange, overlayValues, toGreys } from '../overlay'
-import { saliencyColor } from '@/config/visual'
+import { saliencyColor } from '@/config/color-scales'
 
 describe('overlayValues', () => {
   const signed = new Float32Array([-2, -1, 0, 1, 4])

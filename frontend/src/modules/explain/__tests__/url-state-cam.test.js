@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { DEFAULT_COMPARE } from '@/config/visual'
+import { DEFAULT_COMPARE } from '@/modules/explain/settings'
 import { buildExplainQuery, parseExplainQuery } from '../url-state'
 import { camLayers, defaultCamLayer } from '../cam'
 
@@ -17,7 +17,16 @@ describe('explain url state', () => {
       part: 'negative',
     }
     const q = buildExplainQuery(state)
-    expect(q).toEqual({ dataset: 'fashion-mnist', network: '3', sample: '4', method: 'gradcam++', target: '2', compare: 'gradient,occlusion', layer: 'conv_2_2', part: 'negative' })
+    expect(q).toEqual({
+      dataset: 'fashion-mnist',
+      network: '3',
+      sample: '4',
+      method: 'gradcam++',
+      target: '2',
+      compare: 'gradient,occlusion',
+      layer: 'conv_2_2',
+      part: 'negative',
+    })
     expect(parseExplainQuery(q)).toEqual(state)
   })
 

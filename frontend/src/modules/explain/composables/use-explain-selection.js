@@ -28,7 +28,8 @@ export function useExplainSelection() {
     layer: pick('layer'),
     part: pick('part'),
     update,
-    setDataset: (name, opts) => update({ dataset: name, network: null, sample: null, image: null, target: null, layer: null }, opts),
+    setDataset: (name, opts) =>
+      update({ dataset: name, network: null, sample: null, image: null, target: null, layer: null }, opts),
     setNetwork: (id, opts) => update({ network: id, target: null, layer: null }, opts),
     setSample: (index) => update({ sample: index, image: null, target: null }),
     setImage: (id) => update({ image: id, sample: null, target: null }),

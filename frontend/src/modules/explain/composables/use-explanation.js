@@ -1,16 +1,21 @@
-import { onScopeDispose, ref, shallowRef } from 'vue'
-import { pollJob } from '@/composables/use-job-poller'
-import { explainApi } from './api'
+import { computed, onScopeDispose, ref } from 'vue'
+import { runJob, useJobRun } from '@/composables/use-job-run'
+import { sessionCache, sessionEpoch } from '@/lib/session-caches'
+import { artifactsApi } from '@/api/endpoints/artifacts'
+import { explanationsApi } from '@/api/endpoints/explanations'
 
-// finished results of this page session, by request: switching back to a method is instant
-const cache = new Map()
-const CACHE_MAX = 64
+// finished results of this session, by request: switching back to a method is instant
+const cache = sessionCache('explanations', { max: 64 })
 
 /** A stable key for a request body (keys sorted). */
 export function bodyKey(kind, body) {
   const sorted = (v) =>
     v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sorted(v[k])]))
+      ? Object.fromEntries(
+          Object.keys(v)
+            .sort()
+            .map((k) => [k, sorted(v[k])]),
+        )
       : v
   return `${kind}:${JSON.stringify(sorted(body))}`
 }
@@ -20,87 +25,54 @@ export function bodyKey(kind, body) {
  * finishes, then read the finished object and its map.
  * @returns {Promise<{explanation: object, map: {shape: number[], data: Float32Array}, extra: object|null}>}
  */
-export async function runExplanation(kind, body, { signal, onJob, onCreated } = {}) {
+export async function runExplanation(kind, body, hooks = {}) {
   const key = bodyKey(kind, body)
   if (cache.has(key)) return cache.get(key)
-  const created = await explainApi.create(kind, body, { signal })
-  onCreated?.(created)
-  const final = await pollJob(created.job, { signal, onUpdate: (j) => onJob?.(j) })
-  if (final.status !== 'succeeded') {
-    throw new Error(
-      final.message ||
-        (final.status === 'cancelled' ? 'The job was cancelled.' : 'The computation failed on the server.'),
-    )
-  }
-  const explanation =
-    created.job.status === 'succeeded' && created.summary ? created : await explainApi.get(kind, created.id, { signal })
-  const map = explanation.map_url ? await explainApi.npy(explanation.map_url, 'float32', { signal }) : null
+  const askedIn = sessionEpoch()
+  const { signal } = hooks
+  const { result: explanation } = await runJob(
+    {
+      submit: (s) => explanationsApi.create(kind, body, { signal: s }),
+      fetch: (answer, _job, s) => explanationsApi.get(kind, answer.id, { signal: s }),
+    },
+    hooks,
+  )
+  const map = explanation.map_url ? await artifactsApi.npy(explanation.map_url, 'float32', { signal }) : null
   let extra = null
   if (kind === 'trust' && explanation.randomisation_maps_url) {
-    extra = { randomisationMaps: await explainApi.npy(explanation.randomisation_maps_url, 'float16', { signal }) }
+    extra = { randomisationMaps: await artifactsApi.npy(explanation.randomisation_maps_url, 'float16', { signal }) }
   }
   const result = { explanation, map, extra }
-  cache.set(key, result)
-  if (cache.size > CACHE_MAX) cache.delete(cache.keys().next().value)
+  cache.set(key, result, askedIn)
   return result
 }
 
 /**
  * One explanation at a time (the main view): a newer run cancels the older one.
- * phase: 'idle' → 'starting' → 'running' → 'done' | 'error'
+ * phase: 'idle' → 'starting' → 'running' → 'loading' → 'done' | 'error'
  */
 export function useExplanation(kind = 'map') {
-  const phase = ref('idle')
-  const job = ref(null)
-  const explanation = shallowRef(null)
-  const map = shallowRef(null)
-  const extra = shallowRef(null)
-  const error = ref('')
-  let controller = null
-  let lastBody = null
+  const job = useJobRun()
+  const done = (key) => computed(() => job.result.value?.[key] ?? null)
 
-  async function run(body) {
-    controller?.abort()
-    controller = new AbortController()
-    const { signal } = controller
-    lastBody = body
-    phase.value = 'starting'
-    error.value = ''
-    job.value = null
-    explanation.value = null
-    map.value = null
-    extra.value = null
-    try {
-      const r = await runExplanation(kind, body, {
-        signal,
-        onCreated: () => (phase.value = 'running'),
-        onJob: (j) => (job.value = j),
-      })
-      if (signal.aborted) return
-      explanation.value = r.explanation
-      map.value = r.map
-      extra.value = r.extra
-      job.value = r.explanation.job
-      phase.value = 'done'
-    } catch (e) {
-      if (e?.name === 'AbortError') return
-      error.value = e.message || 'The explanation failed.'
-      phase.value = 'error'
-    }
+  function run(body) {
+    return job.start(async (hooks) => {
+      const result = await runExplanation(kind, body, hooks)
+      return { result, job: result.explanation.job }
+    })
   }
 
-  function reset() {
-    controller?.abort()
-    phase.value = 'idle'
-    job.value = null
-    explanation.value = null
-    map.value = null
-    extra.value = null
-    error.value = ''
+  return {
+    phase: job.phase,
+    job: job.job,
+    explanation: done('explanation'),
+    map: done('map'),
+    extra: done('extra'),
+    error: job.error,
+    run,
+    reset: job.reset,
+    retry: job.retry,
   }
-
-  onScopeDispose(() => controller?.abort())
-  return { phase, job, explanation, map, extra, error, run, reset, retry: () => lastBody && run(lastBody) }
 }
 
 /**
@@ -122,7 +94,7 @@ export function useExplanationSet(kind = 'map') {
     try {
       const r = await runExplanation(kind, body, {
         signal,
-        onCreated: () => set(method, { phase: 'running' }),
+        onSubmitted: () => set(method, { phase: 'running' }),
         onJob: (j) => set(method, { job: j }),
       })
       if (signal.aborted) return

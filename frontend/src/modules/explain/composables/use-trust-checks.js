@@ -9,7 +9,9 @@ import { useExplanationSet } from './use-explanation'
  */
 export function useTrustChecks(methods) {
   const set = useExplanationSet('trust')
-  const running = computed(() => Object.values(set.entries.value).some((e) => e.phase === 'starting' || e.phase === 'running'))
+  const running = computed(() =>
+    Object.values(set.entries.value).some((e) => e.phase === 'starting' || e.phase === 'running'),
+  )
   const ranking = computed(() =>
     rankMethods(
       Object.entries(set.entries.value).map(([method, e]) => ({

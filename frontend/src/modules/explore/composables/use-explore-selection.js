@@ -34,7 +34,8 @@ export function useExploreSelection() {
     scope,
     epoch,
     update,
-    setDataset: (name, opts) => update({ dataset: name, network: null, sample: null, image: null, layer: null, epoch: null }, opts),
+    setDataset: (name, opts) =>
+      update({ dataset: name, network: null, sample: null, image: null, layer: null, epoch: null }, opts),
     setNetwork: (id, opts) => update({ network: id, layer: null, epoch: null }, opts),
     // the slider moves often: one history entry per drag would flood back / forward
     setEpoch: (n) => update({ epoch: n }, { replace: true }),
