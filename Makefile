@@ -34,9 +34,11 @@ frontend:
 
 lint:
 	.venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/lint-imports --no-cache
+	cd frontend && npm run --silent lint
 
 format:
 	.venv/bin/ruff check --fix . && .venv/bin/ruff format .
+	cd frontend && npm run --silent format
 
 clean:
 	rm -rf var .stamps frontend/dist

@@ -31,8 +31,8 @@ stage "Lint (ruff, import contract)"
 "$VENV/bin/ruff" format --check .
 "$VENV/bin/lint-imports" --no-cache
 
-stage "Front-end checks and component tests (Vitest)"
-(cd "$ROOT/frontend" && npm run --silent check && npm run --silent test)
+stage "Front-end lint (ESLint, Prettier), checks and component tests (Vitest)"
+(cd "$ROOT/frontend" && npm run --silent lint && npm run --silent check && npm run --silent test)
 
 PG_URL="${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/convscope}"
 if postgres_answers "$PG_URL"; then
