@@ -1,19 +1,14 @@
 """Creating analyses and running them: the Celery task and the CLI share `compute_result`."""
 
-import logging
 from pathlib import Path
 
-from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from backend.analyses.models import Analysis, AnalysisResult
-from backend.core import media
 from backend.jobs import services as jobs
 from backend.jobs.models import JobKind, JobStatus
 from backend.networks.models import Network
 from backend.uploads.models import UploadedImage
-
-logger = logging.getLogger(__name__)
 
 
 def result_directory(network: Network, image_sha256: str, epoch: int = 0) -> str:
@@ -79,68 +74,3 @@ def compute_result(network: Network, pixels, out_dir: Path, epoch: int = 0):
         extractor = get_extractor(str(network.model_path), network.weights_sha256)
     x = preprocess(pixels, InputSpec.from_dict(network.input_spec))
     return run_analysis(extractor, x, out_dir)
-
-
-def execute_analysis_job(job_id: int) -> None:
-    """Body of the Celery task: claim, compute (or reuse), store, finish. Never raises."""
-    job = jobs.claim(job_id)
-    if job is None:
-        logger.info("job %s was already taken or cancelled; skipping", job_id)
-        return
-    try:
-        analysis = Analysis.objects.select_related("network", "image").get(job_id=job_id)
-        network, image, epoch = analysis.network, analysis.image, analysis.epoch
-        result = AnalysisResult.objects.filter(
-            network=network, image_sha256=image.sha256, epoch=epoch
-        ).first()
-        if result is None or not result.is_stored():
-            # One forward pass takes milliseconds: no progress updates, they would cost more.
-            relative = result_directory(network, image.sha256, epoch)
-            output = compute_result(
-                network, load_pixels(image), Path(settings.MEDIA_ROOT) / relative, epoch
-            )
-            media.publish(relative)  # before the row: a row always points at stored files
-            result = _store_result(network, image.sha256, relative, output, result, epoch)
-        # One transaction (one commit) links the result and finishes the job.
-        with transaction.atomic():
-            Analysis.objects.filter(pk=analysis.pk).update(result=result)
-            if not jobs.succeed(job_id):
-                logger.info("job %s was cancelled while it ran; result kept for reuse", job_id)
-    except Exception as exc:
-        logger.exception("analysis job %s failed", job_id)
-        jobs.fail(job_id, readable_reason(exc))
-
-
-def _store_result(
-    network, image_sha256: str, relative: str, output, stale, epoch: int = 0
-) -> AnalysisResult:
-    values = {
-        "directory": relative,
-        "probabilities": output.probabilities,
-        "layers": output.layers,
-    }
-    if stale is not None:  # a row whose files were lost: point it at the new files
-        AnalysisResult.objects.filter(pk=stale.pk).update(**values)
-        stale.refresh_from_db()
-        return stale
-    try:
-        with transaction.atomic():
-            return AnalysisResult.objects.create(
-                network=network, image_sha256=image_sha256, epoch=epoch, **values
-            )
-    except IntegrityError:  # a concurrent job stored the same result first
-        return AnalysisResult.objects.get(network=network, image_sha256=image_sha256, epoch=epoch)
-
-
-def readable_reason(exc: Exception) -> str:
-    from worker.images import ImageRejected
-    from worker.model_safety import ModelRejected
-
-    if isinstance(exc, ImageRejected | ModelRejected):
-        return str(exc)
-    if isinstance(exc, FileNotFoundError):
-        return "A file this analysis needs is missing (the image or the network was removed)."
-    if isinstance(exc, MemoryError):
-        return "The worker ran out of memory on this analysis."
-    name = type(exc).__name__
-    return f"The analysis failed ({name}: {str(exc)[:300]})."

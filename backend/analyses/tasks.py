@@ -14,6 +14,6 @@ from celery import shared_task
     ignore_result=True,
 )
 def run_analysis(*, job_id: int) -> None:
-    from backend.analyses.services import execute_analysis_job
+    from backend.jobs.runner import run_job
 
-    execute_analysis_job(job_id)
+    run_job(job_id)

@@ -4,20 +4,14 @@ checks requests and serves stored files."""
 
 import hashlib
 import json
-import logging
 from pathlib import Path
 
-from django.conf import settings
 from django.db import transaction
 
-from backend.core import media
-from backend.core.results import store_result
 from backend.evaluations.models import DatasetView, DatasetViewKind, DatasetViewResult
 from backend.jobs import services as jobs
 from backend.jobs.models import JobKind, JobStatus
 from backend.networks.models import Network
-
-logger = logging.getLogger(__name__)
 
 JOB_KINDS = {
     DatasetViewKind.EVALUATION: JobKind.EVALUATION,
@@ -248,42 +242,3 @@ def _compute_ranking(network, spec, images, labels, prepare_batch, params, progr
         seconds=round(time.perf_counter() - started, 2),
     )  # fmt: skip
     return summary
-
-
-def execute_dataset_view_job(job_id: int) -> None:
-    """Body of the Celery task: claim, compute (or reuse), store, finish. Never raises."""
-    job = jobs.claim(job_id)
-    if job is None:
-        logger.info("job %s was already taken or cancelled; skipping", job_id)
-        return
-    try:
-        view = DatasetView.objects.select_related("network", "network__dataset").get(job_id=job_id)
-        network, key = view.network, params_key(view.params)
-        result = find_result(network, view.kind, key)
-        if result is None:
-            relative = result_directory(network, view.kind, key)
-            summary = compute(
-                network, view.kind, view.params, Path(settings.MEDIA_ROOT) / relative,
-                progress=jobs.throttled_progress(job_id),
-            )  # fmt: skip
-            media.publish(relative)  # before the row: a row always points at stored files
-            result = _store_result(view, key, relative, summary)
-        with transaction.atomic():
-            DatasetView.objects.filter(pk=view.pk).update(result=result)
-            if not jobs.succeed(job_id):
-                logger.info("job %s was cancelled while it ran; result kept for reuse", job_id)
-    except Exception as exc:
-        logger.exception("dataset view job %s failed", job_id)
-        jobs.fail(job_id, readable_reason(exc))
-
-
-def _store_result(view: DatasetView, key: str, relative: str, summary: dict):
-    lookup = {"network": view.network, "kind": view.kind, "params_key": key}
-    values = {"params": view.params, "directory": relative, "summary": summary}
-    return store_result(DatasetViewResult, lookup, values)
-
-
-def readable_reason(exc: Exception) -> str:
-    from backend.explanations.services import readable_reason as explanation_reason
-
-    return explanation_reason(exc).replace("The explanation failed", "The job failed")

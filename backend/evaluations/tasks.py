@@ -13,6 +13,6 @@ from celery import shared_task
     ignore_result=True,
 )
 def run_dataset_view(*, job_id: int) -> None:
-    from backend.evaluations.services import execute_dataset_view_job
+    from backend.jobs.runner import run_job
 
-    execute_dataset_view_job(job_id)
+    run_job(job_id)

@@ -4,15 +4,11 @@ registry and layer rules are plain Python."""
 
 import hashlib
 import json
-import logging
 from pathlib import Path
 
-from django.conf import settings
 from django.db import transaction
 
 from backend.analyses.models import AnalysisResult
-from backend.core import media
-from backend.core.results import store_result
 from backend.explanations.models import Explanation, ExplanationKind, ExplanationResult
 from backend.jobs import services as jobs
 from backend.jobs.models import JobKind, JobStatus
@@ -20,8 +16,6 @@ from backend.networks.models import Network
 from backend.uploads.models import UploadedImage
 from worker.attribution.layers import default_cam_layer, spatial_layers
 from worker.attribution.registry import get_method, normalise_params
-
-logger = logging.getLogger(__name__)
 
 JOB_KINDS = {ExplanationKind.MAP: JobKind.EXPLANATION, ExplanationKind.TRUST: JobKind.TRUST_CHECK}
 # Methods that run the network tens to hundreds of times per map; with trust checks they go to
@@ -198,50 +192,8 @@ def compute(
     return write_explanation(explain(model, x, method, **arguments), out_dir)
 
 
-def execute_explanation_job(job_id: int) -> None:
-    """Body of the Celery task: claim, compute (or reuse), store, finish. Never raises."""
-    from backend.analyses.services import load_pixels
-
-    job = jobs.claim(job_id)
-    if job is None:
-        logger.info("job %s was already taken or cancelled; skipping", job_id)
-        return
-    try:
-        request = Explanation.objects.select_related("network", "image").get(job_id=job_id)
-        network, image = request.network, request.image
-        pixels = load_pixels(image)
-        key = params_key(request.method, request.params, request.layer)
-        target = request.target
-        if target is None:
-            target = _predicted_in_worker(network, pixels)
-        result = find_result(network, image.sha256, request.kind, request.method, target, key)
-        if result is None:
-            relative = result_directory(
-                network, image.sha256, request.kind, request.method, target, key
-            )
-            summary = compute(
-                network,
-                pixels,
-                kind=request.kind,
-                method=request.method,
-                target=target,
-                layer=request.layer,
-                params=request.params,
-                out_dir=Path(settings.MEDIA_ROOT) / relative,
-                progress=jobs.throttled_progress(job_id),
-            )
-            media.publish(relative)  # before the row: a row always points at stored files
-            result = _store_result(request, target, key, relative, summary)
-        with transaction.atomic():
-            Explanation.objects.filter(pk=request.pk).update(result=result)
-            if not jobs.succeed(job_id):
-                logger.info("job %s was cancelled while it ran; result kept for reuse", job_id)
-    except Exception as exc:
-        logger.exception("explanation job %s failed", job_id)
-        jobs.fail(job_id, readable_reason(exc))
-
-
-def _predicted_in_worker(network: Network, pixels) -> int:
+def predicted_in_worker(network: Network, pixels) -> int:
+    """The class the network predicts for these pixels (loads the network in this process)."""
     from worker.attribution.run import black_value
     from worker.images import preprocess
     from worker.input_spec import InputSpec
@@ -252,32 +204,3 @@ def _predicted_in_worker(network: Network, pixels) -> int:
         str(network.model_path), network.weights_sha256, black_value(spec)
     )
     return model.predicted_class(preprocess(pixels, spec))
-
-
-def _store_result(request: Explanation, target: int, key: str, relative: str, summary: dict):
-    values = {"directory": relative, "summary": summary, "params": request.params,
-              "layer": summary.get("layer") or ""}  # fmt: skip
-    lookup = {
-        "network": request.network,
-        "image_sha256": request.image.sha256,
-        "kind": request.kind,
-        "method": request.method,
-        "target": target,
-        "params_key": key,
-    }
-    return store_result(ExplanationResult, lookup, values)
-
-
-def readable_reason(exc: Exception) -> str:
-    from celery.exceptions import SoftTimeLimitExceeded
-
-    from backend.analyses.services import readable_reason as analysis_reason
-
-    if type(exc) is ValueError:  # the worker's own checks word these for people
-        return str(exc)
-    if isinstance(exc, SoftTimeLimitExceeded):
-        return (
-            "This took longer than the worker allows. Try fewer samples or steps, or a "
-            "larger occlusion stride."
-        )
-    return analysis_reason(exc).replace("The analysis failed", "The explanation failed")

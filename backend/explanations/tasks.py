@@ -14,9 +14,9 @@ from celery import shared_task
     ignore_result=True,
 )
 def run_explanation(*, job_id: int) -> None:
-    from backend.explanations.services import execute_explanation_job
+    from backend.jobs.runner import run_job
 
-    execute_explanation_job(job_id)
+    run_job(job_id)
 
 
 @shared_task(
@@ -29,6 +29,6 @@ def run_explanation(*, job_id: int) -> None:
 )
 def run_heavy_explanation(*, job_id: int) -> None:
     """The same work for many-pass methods and trust checks, on the gpu queue."""
-    from backend.explanations.services import execute_explanation_job
+    from backend.jobs.runner import run_job
 
-    execute_explanation_job(job_id)
+    run_job(job_id)

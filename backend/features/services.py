@@ -4,22 +4,17 @@ the stored layer description (no TensorFlow); the worker optimises the images wi
 
 import hashlib
 import json
-import logging
 from pathlib import Path
 
-from django.conf import settings
 from django.db import transaction
 
 from backend.core import media
-from backend.core.results import store_result
 from backend.features.models import FeatureVis, FeatureVisKind, FeatureVisResult
 from backend.jobs import services as jobs
 from backend.jobs.models import JobKind, JobStatus
 from backend.networks.models import Network
 from worker.attribution.layers import spatial_layers
 from worker.feature_vis import DEFAULT_STEPS, MAX_BATCH, VERSION
-
-logger = logging.getLogger(__name__)
 
 MAX_STEPS = 1024  # the worker allows more; a web request stays within the task's time limit
 MAX_IMAGES_PER_FILTER = 4
@@ -184,51 +179,3 @@ def compute(network: Network, request: dict, out_dir: Path, progress=None) -> di
     summary["shape"] = list(images.shape)
     summary["seconds"] = round(float(summary["seconds"]), 3)
     return summary
-
-
-def execute_feature_vis_job(job_id: int) -> None:
-    """Body of the Celery task: claim, compute (or reuse), store, finish. Never raises."""
-    job = jobs.claim(job_id)
-    if job is None:
-        logger.info("job %s was already taken or cancelled; skipping", job_id)
-        return
-    try:
-        vis = FeatureVis.objects.select_related("network").get(job_id=job_id)
-        network = vis.network
-        request = {"kind": vis.kind, "layer": vis.layer, "filters": vis.filters,
-                   "params": vis.params}  # fmt: skip
-        key = params_key(network, request)
-        result = find_result(network, vis.kind, key)
-        if result is None:
-            relative = result_directory(network, vis.kind, vis.layer, key)
-            summary = compute(
-                network, request, Path(settings.MEDIA_ROOT) / relative,
-                progress=jobs.throttled_progress(job_id),
-            )  # fmt: skip
-            media.publish(relative)  # before the row: a row always points at stored files
-            lookup = {"network": network, "kind": vis.kind, "params_key": key}
-            values = {"layer": vis.layer, "filters": vis.filters, "params": vis.params,
-                      "directory": relative, "summary": summary}  # fmt: skip
-            result = store_result(FeatureVisResult, lookup, values)
-        with transaction.atomic():
-            FeatureVis.objects.filter(pk=vis.pk).update(result=result)
-            if not jobs.succeed(job_id):
-                logger.info("job %s was cancelled while it ran; result kept for reuse", job_id)
-    except Exception as exc:
-        logger.exception("feature visualisation job %s failed", job_id)
-        jobs.fail(job_id, readable_reason(exc))
-
-
-def readable_reason(exc: Exception) -> str:
-    from celery.exceptions import SoftTimeLimitExceeded
-
-    from backend.explanations.services import readable_reason as explanation_reason
-
-    if isinstance(exc, SoftTimeLimitExceeded):
-        return (
-            "This took longer than the worker allows. Try fewer steps, fewer filters or "
-            "one image per filter."
-        )
-    return explanation_reason(exc).replace(
-        "The explanation failed", "The feature visualisation failed"
-    )

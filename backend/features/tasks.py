@@ -13,6 +13,6 @@ from celery import shared_task
     ignore_result=True,
 )
 def run_feature_vis(*, job_id: int) -> None:
-    from backend.features.services import execute_feature_vis_job
+    from backend.jobs.runner import run_job
 
-    execute_feature_vis_job(job_id)
+    run_job(job_id)

@@ -13,6 +13,6 @@ from celery import shared_task
     ignore_result=True,
 )
 def register_network(*, job_id: int) -> None:
-    from backend.networks.services import execute_registration_job
+    from backend.jobs.runner import run_job
 
-    execute_registration_job(job_id)
+    run_job(job_id)

@@ -29,31 +29,12 @@ def queued(monkeypatch) -> list[dict]:
 
 @pytest.fixture
 def run_queued(queued):
-    """Run what was queued in-process with the real task bodies (chosen by the job's kind)."""
-    from backend.analyses.services import execute_analysis_job
-    from backend.datasets.services import execute_registration_job as register_dataset
-    from backend.evaluations.services import execute_dataset_view_job
-    from backend.explanations.services import execute_explanation_job
-    from backend.features.services import execute_feature_vis_job
-    from backend.jobs.models import Job
-    from backend.networks.services import execute_registration_job as register_network
-
-    bodies = {
-        "analysis": execute_analysis_job,
-        "explanation": execute_explanation_job,
-        "trust-check": execute_explanation_job,
-        "evaluation": execute_dataset_view_job,
-        "embedding": execute_dataset_view_job,
-        "top-activations": execute_dataset_view_job,
-        "filter-ranking": execute_dataset_view_job,
-        "feature-vis": execute_feature_vis_job,
-        "network-registration": register_network,
-        "dataset-registration": register_dataset,
-    }
+    """Run what was queued in-process with the real task body (the job runner, which picks
+    the job kind's declaration)."""
+    from backend.jobs.runner import run_job
 
     def run() -> None:
         while queued:
-            job_id = queued.pop(0)["job_id"]
-            bodies[Job.objects.get(pk=job_id).kind](job_id)
+            run_job(queued.pop(0)["job_id"])
 
     return run

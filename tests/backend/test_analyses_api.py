@@ -128,7 +128,7 @@ def test_identical_request_reuses_result(api, other_api, zoo, queued, run_queued
 
 
 def test_redelivered_message_does_not_run_twice(api, zoo, queued):
-    from backend.analyses.services import execute_analysis_job
+    from backend.jobs.runner import run_job
 
     body = api.post(
         "/api/analyses/",
@@ -136,9 +136,9 @@ def test_redelivered_message_does_not_run_twice(api, zoo, queued):
         format="json",
     ).json()
     job_id = queued[0]["job_id"]
-    execute_analysis_job(job_id)
+    run_job(job_id)
     finished = Job.objects.get(pk=job_id).finished_at
-    execute_analysis_job(job_id)  # the broker delivers the same message again
+    run_job(job_id)  # the broker delivers the same message again
     job = Job.objects.get(pk=job_id)
     assert job.deliveries == 1 and job.finished_at == finished and job.status == "succeeded"
     assert Analysis.objects.get(pk=body["id"]).result is not None

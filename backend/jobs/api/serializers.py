@@ -1,7 +1,7 @@
-from django.urls import reverse
 from rest_framework import serializers
 
 from backend.jobs.models import Job
+from backend.jobs.runner import declaration_for
 
 
 class JobSerializer(serializers.ModelSerializer):
@@ -24,17 +24,5 @@ class JobSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_result_url(self, job: Job) -> str | None:
-        if job.kind == "analysis" and hasattr(job, "analysis"):
-            return reverse("analysis-detail", args=[job.analysis.pk])
-        if job.kind in ("explanation", "trust-check") and hasattr(job, "explanation"):
-            route = "explanation-detail" if job.kind == "explanation" else "trust-check-detail"
-            return reverse(route, args=[job.explanation.pk])
-        routes = {"evaluation": "evaluation", "embedding": "embedding",
-                  "top-activations": "top-activation"}  # fmt: skip
-        if job.kind in routes and hasattr(job, "dataset_view"):
-            return reverse(f"{routes[job.kind]}-detail", args=[job.dataset_view.pk])
-        if job.kind == "network-registration" and job.result.get("network_id"):
-            return reverse("network-detail", args=[job.result["network_id"]])
-        if job.kind == "dataset-registration" and job.result.get("dataset"):
-            return reverse("dataset-detail", kwargs={"name": job.result["dataset"]})
-        return None
+        """Where the job's result is: each job kind's declaration says (backend/jobs/runner.py)."""
+        return declaration_for(job.kind).result_url(job)
