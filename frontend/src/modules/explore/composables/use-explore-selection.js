@@ -19,10 +19,20 @@ export function useExploreSelection() {
   const scope = computed(() => state.value.scope)
   const epoch = computed(() => state.value.epoch)
 
+  // The query of a navigation still under way: router navigations are asynchronous, so an
+  // update made meanwhile (a click while the page picks a default network or epoch) builds on
+  // it, not on the route it is leaving, and neither change is lost.
+  let pending = null
+
   /** @param {Record<string, any>} patch null/undefined removes a key */
   function update(patch, { replace = false } = {}) {
-    const query = buildExploreQuery({ ...state.value, ...patch }, route.query)
-    return router[replace ? 'replace' : 'push']({ query })
+    const base = pending ?? route.query
+    const query = buildExploreQuery({ ...parseExploreQuery(base), ...patch }, base)
+    pending = query
+    const done = router[replace ? 'replace' : 'push']({ query })
+    return done.finally(() => {
+      if (pending === query) pending = null
+    })
   }
 
   return {
