@@ -1,18 +1,12 @@
 import { computed } from 'vue'
-import { useRoute, useRouter } from 'vue-router'
+import { useQueryState } from '@/composables/use-query-state'
 import { buildEvaluateQuery, parseEvaluateQuery } from '../url-state'
 
 /** The Evaluate selection lives in the URL query, so a reload or a shared link restores the view. */
 export function useEvaluateSelection() {
-  const route = useRoute()
-  const router = useRouter()
-  const state = computed(() => parseEvaluateQuery(route.query))
+  const { state, update } = useQueryState(parseEvaluateQuery, buildEvaluateQuery)
   const pick = (k) => computed(() => state.value[k])
 
-  function update(patch, { replace = false } = {}) {
-    const query = buildEvaluateQuery({ ...state.value, ...patch }, route.query)
-    return router[replace ? 'replace' : 'push']({ query })
-  }
   const cleared = { true: null, pred: null, box: null, example: null }
 
   return {

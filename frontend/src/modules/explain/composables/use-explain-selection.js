@@ -1,20 +1,13 @@
 import { computed } from 'vue'
-import { useRoute, useRouter } from 'vue-router'
+import { useQueryState } from '@/composables/use-query-state'
 import { buildExplainQuery, parseExplainQuery } from '../url-state'
 
 /**
  * The Explain selection lives in the URL query, so a reload or a shared link restores the view.
  */
 export function useExplainSelection() {
-  const route = useRoute()
-  const router = useRouter()
-  const state = computed(() => parseExplainQuery(route.query))
+  const { state, update } = useQueryState(parseExplainQuery, buildExplainQuery)
   const pick = (k) => computed(() => state.value[k])
-
-  function update(patch, { replace = false } = {}) {
-    const query = buildExplainQuery({ ...state.value, ...patch }, route.query)
-    return router[replace ? 'replace' : 'push']({ query })
-  }
 
   return {
     state,

@@ -1,5 +1,5 @@
 import { computed } from 'vue'
-import { useRoute, useRouter } from 'vue-router'
+import { useQueryState } from '@/composables/use-query-state'
 import { buildExploreQuery, parseExploreQuery } from '../url-state'
 
 /**
@@ -7,9 +7,7 @@ import { buildExploreQuery, parseExploreQuery } from '../url-state'
  * scope) lives in the URL query, so a reload, back/forward or a shared link restores the view.
  */
 export function useExploreSelection() {
-  const route = useRoute()
-  const router = useRouter()
-  const state = computed(() => parseExploreQuery(route.query))
+  const { state, update } = useQueryState(parseExploreQuery, buildExploreQuery)
 
   const dataset = computed(() => state.value.dataset)
   const network = computed(() => state.value.network)
@@ -18,22 +16,6 @@ export function useExploreSelection() {
   const layer = computed(() => state.value.layer)
   const scope = computed(() => state.value.scope)
   const epoch = computed(() => state.value.epoch)
-
-  // The query of a navigation still under way: router navigations are asynchronous, so an
-  // update made meanwhile (a click while the page picks a default network or epoch) builds on
-  // it, not on the route it is leaving, and neither change is lost.
-  let pending = null
-
-  /** @param {Record<string, any>} patch null/undefined removes a key */
-  function update(patch, { replace = false } = {}) {
-    const base = pending ?? route.query
-    const query = buildExploreQuery({ ...parseExploreQuery(base), ...patch }, base)
-    pending = query
-    const done = router[replace ? 'replace' : 'push']({ query })
-    return done.finally(() => {
-      if (pending === query) pending = null
-    })
-  }
 
   return {
     dataset,
