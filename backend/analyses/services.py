@@ -54,7 +54,7 @@ def create_analysis(owner, network: Network, image: UploadedImage, epoch: int = 
 
 
 def load_pixels(image: UploadedImage):
-    from worker.images import decode_image
+    from worker.inputs.images import decode_image
 
     return decode_image(image.path.read_bytes()).pixels
 
@@ -63,10 +63,10 @@ def compute_result(network: Network, pixels, out_dir: Path, epoch: int = 0):
     """One forward pass through every layer; writes the .npy files; returns AnalysisOutput.
 
     ``epoch`` > 0 runs the network with the weights saved after that training epoch."""
-    from worker.analysis import run_analysis
-    from worker.images import preprocess
-    from worker.input_spec import InputSpec
-    from worker.model_cache import get_checkpoint_extractor, get_extractor
+    from worker.inputs.images import preprocess
+    from worker.inputs.input_spec import InputSpec
+    from worker.runtime.model_cache import get_checkpoint_extractor, get_extractor
+    from worker.techniques.analysis import run_analysis
 
     if epoch:
         checkpoint = network.checkpoint_path(epoch)
@@ -133,8 +133,8 @@ def _store_result(
 
 
 def readable_reason(exc: Exception) -> str:
-    from worker.images import ImageRejected
-    from worker.model_safety import ModelRejected
+    from worker.inputs.images import ImageRejected
+    from worker.runtime.model_safety import ModelRejected
 
     if isinstance(exc, ImageRejected | ModelRejected):
         return str(exc)

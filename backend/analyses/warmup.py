@@ -10,9 +10,9 @@ def warm_up_networks(limit: int = 8) -> int:
     from django.db import connection
 
     from backend.networks.models import Network
-    from worker.attribution.run import black_value
-    from worker.input_spec import InputSpec
-    from worker.model_cache import get_attribution_model, get_extractor
+    from worker.inputs.input_spec import InputSpec
+    from worker.runtime.model_cache import get_attribution_model, get_extractor
+    from worker.techniques.attribution.run import black_value
 
     started = time.perf_counter()
     warmed = 0

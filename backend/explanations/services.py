@@ -1,5 +1,5 @@
 """Creating explanations and trust checks and running them (Celery task and CLI share the
-compute functions). The web process never imports TensorFlow: ``worker.attribution``'s
+compute functions). The web process never imports TensorFlow: ``worker.techniques.attribution``'s
 registry and layer rules are plain Python."""
 
 import hashlib
@@ -18,8 +18,8 @@ from backend.jobs import services as jobs
 from backend.jobs.models import JobKind, JobStatus
 from backend.networks.models import Network
 from backend.uploads.models import UploadedImage
-from worker.attribution.layers import default_cam_layer, spatial_layers
-from worker.attribution.registry import get_method, normalise_params
+from worker.techniques.attribution.layers import default_cam_layer, spatial_layers
+from worker.techniques.attribution.registry import get_method, normalise_params
 
 logger = logging.getLogger(__name__)
 
@@ -176,12 +176,12 @@ def compute(
     out_dir: Path, progress=None,
 ) -> dict:  # fmt: skip
     """Run the method (or its trust checks) on one image and write the files; the summary."""
-    from worker.attribution.registry import explain
-    from worker.attribution.run import black_value, write_explanation, write_trust_report
-    from worker.attribution.trust import run_trust_checks
-    from worker.images import preprocess
-    from worker.input_spec import InputSpec
-    from worker.model_cache import get_attribution_model
+    from worker.inputs.images import preprocess
+    from worker.inputs.input_spec import InputSpec
+    from worker.runtime.model_cache import get_attribution_model
+    from worker.techniques.attribution.registry import explain
+    from worker.techniques.attribution.run import black_value, write_explanation, write_trust_report
+    from worker.techniques.attribution.trust import run_trust_checks
 
     spec = InputSpec.from_dict(network.input_spec)
     model = get_attribution_model(
@@ -242,10 +242,10 @@ def execute_explanation_job(job_id: int) -> None:
 
 
 def _predicted_in_worker(network: Network, pixels) -> int:
-    from worker.attribution.run import black_value
-    from worker.images import preprocess
-    from worker.input_spec import InputSpec
-    from worker.model_cache import get_attribution_model
+    from worker.inputs.images import preprocess
+    from worker.inputs.input_spec import InputSpec
+    from worker.runtime.model_cache import get_attribution_model
+    from worker.techniques.attribution.run import black_value
 
     spec = InputSpec.from_dict(network.input_spec)
     model = get_attribution_model(

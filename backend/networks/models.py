@@ -8,7 +8,7 @@ from django.db.models import Q
 
 from backend.core import media
 
-# The per-layer weight files the API serves (see worker.kernels.export_weights).
+# The per-layer weight files the API serves (see worker.techniques.kernels.export_weights).
 WEIGHT_PARTS = ("kernel", "bias", "gamma", "beta", "moving_mean", "moving_variance")
 
 

@@ -8,15 +8,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from worker.feature_vis import (
+from worker.inputs.input_spec import InputSpec
+from worker.runtime.model_loading import load_keras_model
+from worker.techniques.feature_vis import (
     DEFAULT_STEPS,
     VERSION,
     FeatureVisModel,
     visualise_classes,
     visualise_filters,
 )
-from worker.input_spec import InputSpec
-from worker.model_loading import load_keras_model
 
 ROOT = Path(__file__).resolve().parents[2]
 TINY_VGG = ROOT / "model_zoo" / "tiny_vgg"

@@ -164,7 +164,7 @@ def activation_response(analysis, request, index: int):
 
 
 def intermediate_response(analysis, request, index: int):
-    from worker.conv_intermediate import channel_contributions
+    from worker.techniques.conv_intermediate import channel_contributions
 
     if analysis.result is None:
         raise Http404("This analysis has no result yet.")
@@ -204,8 +204,8 @@ def intermediate_response(analysis, request, index: int):
 
 
 def network_input(analysis) -> np.ndarray:
-    from worker.images import decode_image, preprocess
-    from worker.input_spec import InputSpec
+    from worker.inputs.images import decode_image, preprocess
+    from worker.inputs.input_spec import InputSpec
 
     if not analysis.image.path.is_file():
         raise Http404("The image of this analysis is no longer available.")
