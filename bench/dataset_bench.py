@@ -59,6 +59,7 @@ def ok(good: bool) -> str:
 def run(skip_sklearn: bool = False) -> list[str]:
     from datasets.registry import get_dataset
     from worker.inputs.input_spec import InputSpec
+    from worker.inputs.preprocessing import prepare_batch
     from worker.runtime.model_loading import load_keras_model
     from worker.techniques.attribution.model import AttributionModel
     from worker.techniques.embedding import (
@@ -67,7 +68,7 @@ def run(skip_sklearn: bool = False) -> list[str]:
         knn_accuracy,
         layer_features,
     )
-    from worker.techniques.evaluation import evaluate, prepare_batch
+    from worker.techniques.evaluation import evaluate
     from worker.techniques.top_activating import top_activating
 
     images, labels = get_dataset("fashion-mnist").load("test")

@@ -63,8 +63,8 @@ def compute_result(network: Network, pixels, out_dir: Path, epoch: int = 0):
     """One forward pass through every layer; writes the .npy files; returns AnalysisOutput.
 
     ``epoch`` > 0 runs the network with the weights saved after that training epoch."""
-    from worker.inputs.images import preprocess
     from worker.inputs.input_spec import InputSpec
+    from worker.inputs.preprocessing import preprocess
     from worker.runtime.model_cache import get_checkpoint_extractor, get_extractor
     from worker.techniques.analysis import run_analysis
 

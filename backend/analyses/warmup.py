@@ -11,8 +11,8 @@ def warm_up_networks(limit: int = 8) -> int:
 
     from backend.networks.models import Network
     from worker.inputs.input_spec import InputSpec
+    from worker.inputs.preprocessing import black_value
     from worker.runtime.model_cache import get_attribution_model, get_extractor
-    from worker.techniques.attribution.run import black_value
 
     started = time.perf_counter()
     warmed = 0

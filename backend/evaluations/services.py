@@ -142,9 +142,8 @@ def result_directory(network: Network, kind: str, key: str) -> str:
 def _model_and_data(network: Network):
     from datasets.registry import get_dataset
     from worker.inputs.input_spec import InputSpec
+    from worker.inputs.preprocessing import black_value, prepare_batch
     from worker.runtime.model_cache import get_attribution_model
-    from worker.techniques.attribution.run import black_value
-    from worker.techniques.evaluation import prepare_batch
 
     spec = InputSpec.from_dict(network.input_spec)
     model = get_attribution_model(

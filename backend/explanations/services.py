@@ -176,11 +176,11 @@ def compute(
     out_dir: Path, progress=None,
 ) -> dict:  # fmt: skip
     """Run the method (or its trust checks) on one image and write the files; the summary."""
-    from worker.inputs.images import preprocess
     from worker.inputs.input_spec import InputSpec
+    from worker.inputs.preprocessing import black_value, preprocess
     from worker.runtime.model_cache import get_attribution_model
     from worker.techniques.attribution.registry import explain
-    from worker.techniques.attribution.run import black_value, write_explanation, write_trust_report
+    from worker.techniques.attribution.run import write_explanation, write_trust_report
     from worker.techniques.attribution.trust import run_trust_checks
 
     spec = InputSpec.from_dict(network.input_spec)
@@ -242,10 +242,9 @@ def execute_explanation_job(job_id: int) -> None:
 
 
 def _predicted_in_worker(network: Network, pixels) -> int:
-    from worker.inputs.images import preprocess
     from worker.inputs.input_spec import InputSpec
+    from worker.inputs.preprocessing import black_value, preprocess
     from worker.runtime.model_cache import get_attribution_model
-    from worker.techniques.attribution.run import black_value
 
     spec = InputSpec.from_dict(network.input_spec)
     model = get_attribution_model(

@@ -23,8 +23,8 @@ def analyze(capsys, network: str, image_path, out_dir) -> dict:
 
 
 def reference_layers(network: Network, pixels: np.ndarray) -> dict[str, np.ndarray]:
-    from worker.inputs.images import preprocess
     from worker.inputs.input_spec import InputSpec
+    from worker.inputs.preprocessing import preprocess
     from worker.runtime.model_loading import load_keras_model
 
     model = load_keras_model(network.model_path)

@@ -15,6 +15,7 @@ from sklearn.neighbors import KNeighborsClassifier
 from datasets.registry import get_dataset
 from tests.fixtures.models import build_bn_strided
 from worker.inputs.input_spec import InputSpec
+from worker.inputs.preprocessing import prepare_batch
 from worker.runtime.introspection import describe_layers
 from worker.runtime.model_loading import load_keras_model
 from worker.techniques.attribution.model import AttributionModel
@@ -25,7 +26,6 @@ from worker.techniques.embedding import (
     layer_features,
     normalise_embed_params,
 )
-from worker.techniques.evaluation import prepare_batch
 
 ROOT = Path(__file__).resolve().parents[2]
 TINY_VGG = ROOT / "model_zoo" / "tiny_vgg"

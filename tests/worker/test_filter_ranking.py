@@ -11,8 +11,8 @@ import pytest
 
 from datasets.registry import get_dataset
 from worker.inputs.input_spec import InputSpec
+from worker.inputs.preprocessing import prepare_batch
 from worker.runtime.model_loading import load_keras_model
-from worker.techniques.evaluation import prepare_batch
 from worker.techniques.filter_ranking import rank_filters, seeded_indices
 
 ROOT = Path(__file__).resolve().parents[2]

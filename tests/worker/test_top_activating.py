@@ -12,10 +12,10 @@ import pytest
 from datasets.registry import get_dataset
 from tests.fixtures.models import _randomise, build_bn_strided
 from worker.inputs.input_spec import InputSpec
+from worker.inputs.preprocessing import prepare_batch
 from worker.runtime.introspection import describe_layers
 from worker.runtime.model_loading import load_keras_model
 from worker.techniques.attribution.model import AttributionModel
-from worker.techniques.evaluation import prepare_batch
 from worker.techniques.receptive_field import layer_path, receptive_field
 from worker.techniques.top_activating import top_activating
 

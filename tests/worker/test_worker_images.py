@@ -17,10 +17,10 @@ from worker.inputs.images import (
     ImageRejected,
     decode_image,
     encode_png,
-    preprocess,
     thumbnail_png,
 )
 from worker.inputs.input_spec import InputSpec
+from worker.inputs.preprocessing import preprocess
 
 RGB = np.random.default_rng(0).integers(0, 256, (12, 10, 3), dtype=np.uint8)
 

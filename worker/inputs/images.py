@@ -1,4 +1,4 @@
-"""Decoding untrusted uploaded images and preparing them for a network.
+"""Decoding untrusted uploaded images, and encoding pixels as metadata-free PNGs.
 
 NumPy + Pillow only: this module must never import TensorFlow, because the web
 process uses it to validate uploads.
@@ -12,8 +12,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
-
-from worker.inputs.input_spec import InputSpec
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_PIXELS = 40_000_000
@@ -220,7 +218,8 @@ def decode_image(data: bytes) -> DecodedImage:
     return DecodedImage(pixels=pixels, format=fmt, width=width, height=height)
 
 
-def _to_pil(pixels: np.ndarray) -> Image.Image:
+def to_pil(pixels: np.ndarray) -> Image.Image:
+    """A Pillow image (L or RGB) of uint8 pixels H x W, H x W x 1 or H x W x 3."""
     arr = np.asarray(pixels)
     if arr.dtype != np.uint8:
         raise ValueError(f"pixels must be uint8, got {arr.dtype}")
@@ -237,51 +236,14 @@ def encode_png(pixels: np.ndarray) -> bytes:
     """Encode uint8 pixels as a PNG with no metadata (no EXIF, GPS or text chunks)."""
     buf = io.BytesIO()
     # A fresh image from an array carries no info dict, so nothing but pixels is written.
-    _to_pil(pixels).save(buf, format="PNG", optimize=False)
+    to_pil(pixels).save(buf, format="PNG", optimize=False)
     return buf.getvalue()
 
 
 def thumbnail_png(pixels: np.ndarray, max_side: int = 256) -> bytes:
     """PNG no larger than ``max_side`` on its longer side (never upscaled), no metadata."""
-    img = _to_pil(pixels)
+    img = to_pil(pixels)
     img.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
     buf = io.BytesIO()
     img.save(buf, format="PNG")
     return buf.getvalue()
-
-
-def _center_crop_box(width: int, height: int, target_w: int, target_h: int) -> tuple:
-    """Largest centred box of the target aspect ratio inside width x height."""
-    if width * target_h > height * target_w:  # too wide: trim left and right
-        new_w = max(1, round(height * target_w / target_h))
-        left = (width - new_w) // 2
-        return (left, 0, left + new_w, height)
-    new_h = max(1, round(width * target_h / target_w))
-    top = (height - new_h) // 2
-    return (0, top, width, top + new_h)
-
-
-def preprocess(pixels: np.ndarray, spec: InputSpec) -> np.ndarray:
-    """Turn decoded uint8 pixels into the float32 H x W x C array the network expects.
-
-    Steps: match channels (grey -> RGB by repetition, RGB -> grey with ITU-R 601 luma as
-    Pillow's ``L``), resize with Pillow bilinear (``stretch``) or centre-crop to the
-    target aspect ratio then resize (``center-crop``), then ``x * scale`` and
-    ``(x - mean) / std`` per channel.
-    """
-    img = _to_pil(pixels)
-    if spec.channels == 1 and img.mode != "L":
-        img = img.convert("L")  # L = R*299/1000 + G*587/1000 + B*114/1000
-    elif spec.channels == 3 and img.mode != "RGB":
-        img = img.convert("RGB")  # repeats the grey value in all three channels
-    if spec.resize == "center-crop":
-        img = img.crop(_center_crop_box(img.width, img.height, spec.width, spec.height))
-    if img.size != (spec.width, spec.height):
-        img = img.resize((spec.width, spec.height), Image.Resampling.BILINEAR)
-    x = np.asarray(img, dtype=np.float32)
-    if x.ndim == 2:
-        x = x[:, :, np.newaxis]
-    x = x * np.float32(spec.scale)
-    mean = np.asarray(spec.mean, dtype=np.float32)
-    std = np.asarray(spec.std, dtype=np.float32)
-    return np.ascontiguousarray((x - mean) / std, dtype=np.float32)

@@ -16,39 +16,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from worker.inputs.images import preprocess
 from worker.inputs.input_spec import InputSpec
+from worker.inputs.preprocessing import prepare_batch
 
 if TYPE_CHECKING:
     from worker.techniques.attribution.model import AttributionModel
 
 Progress = Callable[[float, str], None]
-
-
-def prepare_batch(images: np.ndarray, spec: InputSpec) -> np.ndarray:
-    """Preprocess a uint8 batch N x H x W x C into the float32 N x h x w x c the network wants.
-
-    When the images already have the network's height, width and channels, this is one
-    vectorised ``(x * scale - mean) / std`` with the same float32 operations, in the same
-    order, as :func:`worker.inputs.images.preprocess`, so the results are identical. Otherwise each
-    image goes through ``preprocess`` (channel conversion, resizing).
-    """
-    images = np.asarray(images)
-    if images.ndim == 3:  # N x H x W greyscale
-        images = images[..., np.newaxis]
-    if images.ndim != 4:
-        raise ValueError(f"expected a batch N x H x W x C of images, got shape {images.shape}")
-    if images.dtype != np.uint8:
-        raise ValueError(f"images must be uint8, got {images.dtype}")
-    if tuple(images.shape[1:]) == (spec.height, spec.width, spec.channels):
-        x = images.astype(np.float32) * np.float32(spec.scale)
-        mean = np.asarray(spec.mean, dtype=np.float32)
-        std = np.asarray(spec.std, dtype=np.float32)
-        return np.ascontiguousarray((x - mean) / std, dtype=np.float32)
-    out = np.empty((len(images), spec.height, spec.width, spec.channels), np.float32)
-    for i, image in enumerate(images):
-        out[i] = preprocess(image, spec)
-    return out
 
 
 @dataclass

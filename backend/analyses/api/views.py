@@ -204,8 +204,9 @@ def intermediate_response(analysis, request, index: int):
 
 
 def network_input(analysis) -> np.ndarray:
-    from worker.inputs.images import decode_image, preprocess
+    from worker.inputs.images import decode_image
     from worker.inputs.input_spec import InputSpec
+    from worker.inputs.preprocessing import preprocess
 
     if not analysis.image.path.is_file():
         raise Http404("The image of this analysis is no longer available.")

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import numpy as np
 
-from worker.inputs.input_spec import InputSpec
 from worker.techniques.analysis import atomic_replace_dir
 from worker.techniques.attribution.base import AttributionMap
 from worker.techniques.attribution.trust import TrustReport
@@ -16,13 +15,6 @@ from worker.techniques.attribution.trust import TrustReport
 MAP_FILE = "map.npy"
 LAYER_MAP_FILE = "layer_map.npy"
 RANDOMISATION_MAPS_FILE = "randomisation_maps.npy"
-
-
-def black_value(spec: InputSpec) -> np.ndarray:
-    """What a black pixel becomes after the network's preprocessing, per channel."""
-    mean = np.broadcast_to(np.asarray(spec.mean, np.float32), (spec.channels,))
-    std = np.broadcast_to(np.asarray(spec.std, np.float32), (spec.channels,))
-    return ((0.0 - mean) / std).astype(np.float32)
 
 
 def write_arrays(out_dir: Path, arrays: dict[str, np.ndarray]) -> None:
