@@ -1,10 +1,10 @@
 """Turning an uploaded zip of class folders into a dataset: checked, decoded, resized, split.
 
 Django-free (NumPy, Pillow and the standard library). The archive is checked as a whole
-before anything is read: unsafe names (``..``, absolute paths), symbolic links, encryption,
-the member count, each member's declared size and compression ratio (zip bombs) and the total
-declared size. Members are then read one at a time, never more than their declared size, and
-decoded with the project's safe decoder (:func:`worker.inputs.images.decode_image`).
+before anything is read (:mod:`worker.inputs.zip_safety`: unsafe names, symbolic links,
+encryption, the member count, compression ratios and the total declared size). Members
+are then read one at a time, never more than their declared size, and decoded with the
+project's safe decoder (:func:`worker.inputs.images.decode_image`).
 
 Layouts accepted (one wrapping folder, e.g. ``mydata/``, is ignored)::
 
@@ -14,8 +14,6 @@ Layouts accepted (one wrapping folder, e.g. ``mydata/``, is ignored)::
 
 from __future__ import annotations
 
-import re
-import stat
 import zipfile
 from collections import Counter
 from collections.abc import Callable
@@ -27,6 +25,7 @@ from PIL import Image
 
 from worker.inputs.images import MAX_BYTES as MAX_IMAGE_BYTES
 from worker.inputs.images import ImageRejected, decode_image
+from worker.inputs.zip_safety import UnsafeZip, ZipLimits, ZipProblem, check_zip
 
 IMAGE_SUFFIXES = frozenset(
     {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".dcm"}
@@ -46,6 +45,14 @@ class ArchiveLimits:
     max_ratio: int = 100
     ratio_min_bytes: int = 1024 * 1024
     max_array_bytes: int = 1024**3  # the decoded, resized dataset
+
+    def zip_limits(self) -> ZipLimits:
+        return ZipLimits(
+            max_entries=self.max_members,
+            max_total_bytes=self.max_total_bytes,
+            max_ratio=self.max_ratio,
+            ratio_min_bytes=self.ratio_min_bytes,
+        )
 
 
 class DatasetRejected(ValueError):
@@ -91,56 +98,40 @@ def _megabytes(size: int) -> str:
     return f"{size / 1048576:.0f} MB"
 
 
+def _refusal(problem: UnsafeZip, limits: ArchiveLimits) -> DatasetRejected:
+    """The dataset's words for an unsafe archive."""
+    info = problem.entry
+    name = info.filename if info is not None else ""
+    kind = problem.problem
+    if kind is ZipProblem.TOO_MANY_ENTRIES:
+        message = (
+            f"The zip has {problem.entries:,} entries; at most {limits.max_members:,} are allowed."
+        )
+        return DatasetRejected(message, "archive")
+    if kind is ZipProblem.TOO_LARGE:
+        message = f"The zip unpacks to more than {_megabytes(limits.max_total_bytes)}, the limit."
+        return DatasetRejected(message, "archive")
+    if kind is ZipProblem.UNSAFE_NAME:
+        message = f"The zip has an unsafe entry name {name!r} (it points outside the archive)."
+    elif kind is ZipProblem.SYMLINK:
+        message = f"The zip entry {name!r} is a symbolic link; links are not allowed."
+    elif kind is ZipProblem.ENCRYPTED:
+        message = f"The zip entry {name!r} is encrypted."
+    else:  # ZipProblem.BOMB
+        message = (
+            f"The zip entry {name!r} unpacks to {_megabytes(info.file_size)} from "
+            f"{max(1, info.compress_size // 1024)} KB, which is how zip bombs look; "
+            "ConvScope refuses it."
+        )
+    return DatasetRejected(message, "archive", [name])
+
+
 def check_archive(zf: zipfile.ZipFile, limits: ArchiveLimits) -> list[zipfile.ZipInfo]:
     """Refuse an unsafe or oversized archive from its directory alone (nothing is extracted)."""
-    infos = zf.infolist()
-    if len(infos) > limits.max_members:
-        raise DatasetRejected(
-            f"The zip has {len(infos):,} entries; at most {limits.max_members:,} are allowed.",
-            "archive",
-        )
-    total = 0
-    for info in infos:
-        name = info.filename
-        parts = re.split(r"[\\/]", name)
-        if (
-            name.startswith(("/", "\\"))
-            or re.match(r"^[A-Za-z]:", name)
-            or ".." in parts
-            or "\x00" in name
-        ):
-            raise DatasetRejected(
-                f"The zip has an unsafe entry name {name!r} (it points outside the archive).",
-                "archive",
-                [name],
-            )
-        if stat.S_ISLNK(info.external_attr >> 16):
-            raise DatasetRejected(
-                f"The zip entry {name!r} is a symbolic link; links are not allowed.",
-                "archive",
-                [name],
-            )
-        if info.flag_bits & 0x1:
-            raise DatasetRejected(f"The zip entry {name!r} is encrypted.", "archive", [name])
-        if info.is_dir():
-            continue
-        if info.file_size > limits.ratio_min_bytes and info.file_size > limits.max_ratio * max(
-            info.compress_size, 1
-        ):
-            raise DatasetRejected(
-                f"The zip entry {name!r} unpacks to {_megabytes(info.file_size)} from "
-                f"{max(1, info.compress_size // 1024)} KB, which is how zip bombs look; "
-                "ConvScope refuses it.",
-                "archive",
-                [name],
-            )
-        total += info.file_size
-        if total > limits.max_total_bytes:
-            raise DatasetRejected(
-                f"The zip unpacks to more than {_megabytes(limits.max_total_bytes)}, the limit.",
-                "archive",
-            )
-    return infos
+    try:
+        return check_zip(zf, limits.zip_limits())
+    except UnsafeZip as problem:
+        raise _refusal(problem, limits) from None
 
 
 def _ignored(parts: list[str]) -> bool:

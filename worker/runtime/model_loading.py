@@ -19,7 +19,8 @@ if TYPE_CHECKING:
     import keras
 
 MEMORY_ENV = "CONVSCOPE_VALIDATE_MEMORY_MB"
-_PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+# The repository root (worker/runtime/model_loading.py is two folders below it).
+_PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 
 
 def load_keras_model(path: str | Path) -> keras.Model:

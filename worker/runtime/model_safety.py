@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import json
 import re
-import stat
 import zipfile
 from pathlib import Path
 from typing import Any
+
+from worker.inputs.zip_safety import UnsafeZip, ZipLimits, ZipProblem, check_zip
 
 MAX_FILE_BYTES = 200 * 1024 * 1024
 MAX_UNCOMPRESSED_BYTES = 500 * 1024 * 1024
@@ -211,45 +212,54 @@ def _load_json(raw: bytes, what: str) -> Any:
         raise ModelRejected(f"The model's {what} is not valid JSON.") from None
 
 
+_ZIP_LIMITS = ZipLimits(
+    max_entries=MAX_ENTRIES,
+    max_total_bytes=MAX_UNCOMPRESSED_BYTES,
+    max_ratio=MAX_RATIO,
+    ratio_min_bytes=RATIO_CHECK_MIN_BYTES,
+)
+
+
+def _refusal(problem: UnsafeZip) -> ModelRejected:
+    """The model upload's words for an unsafe archive."""
+    name = problem.entry.filename if problem.entry is not None else ""
+    kind = problem.problem
+    if kind is ZipProblem.TOO_MANY_ENTRIES:
+        return ModelRejected(f"The archive has {problem.entries} entries; at most {MAX_ENTRIES}.")
+    if kind is ZipProblem.TOO_LARGE:
+        return ModelRejected(
+            f"The archive unpacks to more than {MAX_UNCOMPRESSED_BYTES // 1048576} MB."
+        )
+    if kind is ZipProblem.UNSAFE_NAME:
+        return ModelRejected(f"The archive has an unsafe entry name {name!r}.")
+    if kind is ZipProblem.SYMLINK:
+        return ModelRejected(f"The archive entry {name!r} is a symbolic link.")
+    if kind is ZipProblem.ENCRYPTED:
+        return ModelRejected(f"The archive entry {name!r} is encrypted.")
+    return ModelRejected(  # ZipProblem.BOMB
+        f"The archive entry {name!r} is compressed suspiciously well (a zip bomb?)."
+    )
+
+
 def _check_zip_entries(zf: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
-    infos = zf.infolist()
-    if len(infos) > MAX_ENTRIES:
-        raise ModelRejected(f"The archive has {len(infos)} entries; at most {MAX_ENTRIES}.")
-    total = 0
     entries: dict[str, zipfile.ZipInfo] = {}
-    for info in infos:
+
+    def keras_entry(info: zipfile.ZipInfo) -> None:
         name = info.filename
-        parts = re.split(r"[\\/]", name)
-        if (
-            name.startswith(("/", "\\"))
-            or re.match(r"^[A-Za-z]:", name)
-            or ".." in parts
-            or "\x00" in name
-        ):
-            raise ModelRejected(f"The archive has an unsafe entry name {name!r}.")
-        if stat.S_ISLNK(info.external_attr >> 16):
-            raise ModelRejected(f"The archive entry {name!r} is a symbolic link.")
-        if info.flag_bits & 0x1:
-            raise ModelRejected(f"The archive entry {name!r} is encrypted.")
         if name not in KERAS_ENTRIES and not name.startswith(KERAS_ASSETS):
             raise ModelRejected(
                 f"The archive has an unexpected entry {name!r}; a Keras 3 file holds only "
                 "config.json, metadata.json, the weights and assets/."
             )
-        total += info.file_size
-        if total > MAX_UNCOMPRESSED_BYTES:
-            raise ModelRejected(
-                f"The archive unpacks to more than {MAX_UNCOMPRESSED_BYTES // 1048576} MB."
-            )
-        if info.file_size > RATIO_CHECK_MIN_BYTES and info.file_size > MAX_RATIO * max(
-            info.compress_size, 1
-        ):
-            raise ModelRejected(
-                f"The archive entry {name!r} is compressed suspiciously well (a zip bomb?)."
-            )
+        # Two entries of one name: which one Keras reads is not the one we checked.
         if name in entries:
             raise ModelRejected(f"The archive has the entry {name!r} twice.")
         entries[name] = info
+
+    try:
+        check_zip(zf, _ZIP_LIMITS, keras_entry)
+    except UnsafeZip as problem:
+        raise _refusal(problem) from None
     return entries
 
 
