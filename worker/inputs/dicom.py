@@ -25,7 +25,7 @@ from pydicom import dcmread
 from pydicom import uid as pydicom_uid
 from pydicom.filereader import _read_file_meta_info, read_preamble
 
-from worker.inputs.images import MAX_BYTES, DecodedImage, ImageRejected, _check_dimensions
+from worker.inputs.images import MAX_BYTES, DecodedImage, ImageRejected, check_dimensions
 
 # pydicom's log and warning messages may quote element values (a malformed PatientBirthDate,
 # say). They must never reach the application's logs, so its logger goes nowhere.
@@ -207,7 +207,7 @@ def decode_dicom(data: bytes) -> DecodedImage:
             )
         if samples != (3 if photometric == "RGB" else 1):
             raise ImageRejected("This DICOM file is damaged and could not be read.")
-        _check_dimensions(columns, rows)
+        check_dimensions(columns, rows)
         try:
             ds.pixel_array_options(index=0)  # the first frame only, whatever the frame count
             stored = ds.pixel_array

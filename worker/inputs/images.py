@@ -69,7 +69,11 @@ def _name_refused_format(data: bytes) -> str | None:
     return None
 
 
-def _check_dimensions(width: int, height: int) -> None:
+def check_dimensions(width: int, height: int) -> None:
+    """Refuse an image too large (or empty) to decode, from its header's size alone.
+
+    Public because every decoder of uploads (Pillow's here, DICOM's) applies the same limits.
+    """
     if width < 1 or height < 1:
         raise ImageRejected("The image has no pixels.")
     if width > MAX_SIDE or height > MAX_SIDE:
@@ -194,7 +198,7 @@ def decode_image(data: bytes) -> DecodedImage:
             fmt = (img.format or "").upper()
             if fmt not in ALLOWED_FORMATS:
                 raise ImageRejected(f"{fmt or 'This'} images are not supported.")
-            _check_dimensions(*img.size)
+            check_dimensions(*img.size)
             try:
                 img.seek(0)  # first frame of animated GIF/WebP/TIFF/MPO
                 img.load()
@@ -212,7 +216,7 @@ def decode_image(data: bytes) -> DecodedImage:
                 oriented = ImageOps.exif_transpose(img)
             except Exception:  # broken EXIF should not block the picture
                 oriented = img
-            _check_dimensions(*oriented.size)
+            check_dimensions(*oriented.size)
             pixels = _to_array(oriented)
     height, width = pixels.shape[:2]
     return DecodedImage(pixels=pixels, format=fmt, width=width, height=height)
