@@ -45,7 +45,7 @@ def load(folder: str):
 
     from worker.inputs.input_spec import InputSpec
     from worker.runtime.model_loading import load_keras_model
-    from worker.techniques.feature_vis import FeatureVisModel
+    from worker.techniques.feature_vis.model import FeatureVisModel
 
     manifest = json.loads((ROOT / "model_zoo" / folder / "manifest.json").read_text())
     keras_model = load_keras_model(ROOT / "model_zoo" / folder / "model.keras")
@@ -113,7 +113,7 @@ def conv_flops(vis, layer: str, count: int) -> tuple[float, float]:
 
 
 def bench_case(network, folder, layer, count, steps, repeats) -> dict:
-    from worker.techniques.feature_vis import visualise_filters
+    from worker.techniques.feature_vis.visualise import visualise_filters
 
     vis = load(folder)
     filters = list(range(count))
@@ -162,7 +162,7 @@ def run(steps: int | None = None, repeats: int = 5) -> list[str]:
     import tensorflow as tf
     import tf_keras_vis
 
-    from worker.techniques.feature_vis import DEFAULT_STEPS
+    from worker.techniques.feature_vis.params import DEFAULT_STEPS
 
     steps = steps or DEFAULT_STEPS
     rows = [bench_case(*case, steps, repeats) for case in CASES]

@@ -17,7 +17,7 @@ from backend.jobs import services as jobs
 from backend.jobs.models import JobKind, JobStatus
 from backend.networks.models import Network
 from worker.techniques.attribution.layers import spatial_layers
-from worker.techniques.feature_vis import DEFAULT_STEPS, MAX_BATCH, VERSION
+from worker.techniques.feature_vis.params import DEFAULT_STEPS, MAX_BATCH, VERSION
 
 logger = logging.getLogger(__name__)
 
@@ -154,7 +154,7 @@ def compute(network: Network, request: dict, out_dir: Path, progress=None) -> di
 
     from worker.inputs.input_spec import InputSpec
     from worker.runtime.model_cache import get_feature_vis_model
-    from worker.techniques.feature_vis import visualise_classes, visualise_filters
+    from worker.techniques.feature_vis.visualise import visualise_classes, visualise_filters
 
     spec = InputSpec.from_dict(network.input_spec)
     model = get_feature_vis_model(str(network.model_path), network.weights_sha256, spec)

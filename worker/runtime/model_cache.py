@@ -18,7 +18,7 @@ from worker.inputs.input_spec import InputSpec
 from worker.runtime.model_loading import load_keras_model
 from worker.techniques.activations import ActivationExtractor
 from worker.techniques.attribution.model import AttributionModel
-from worker.techniques.feature_vis import FeatureVisModel
+from worker.techniques.feature_vis.model import FeatureVisModel
 
 MAX_ENTRIES = 8
 
