@@ -141,16 +141,12 @@ def result_directory(network: Network, kind: str, key: str) -> str:
 
 def _model_and_data(network: Network):
     from datasets.registry import get_dataset
-    from worker.inputs.input_spec import InputSpec
-    from worker.inputs.preprocessing import black_value, prepare_batch
-    from worker.runtime.model_cache import get_attribution_model
+    from worker.inputs.preprocessing import prepare_batch
 
-    spec = InputSpec.from_dict(network.input_spec)
-    model = get_attribution_model(
-        str(network.model_path), network.weights_sha256, black_value(spec)
-    )
+    handle = network.compute_handle()
+    model = handle.attribution_model()
     images, labels = get_dataset(_dataset_name(network)).load("test")
-    return model, spec, images, labels, prepare_batch
+    return model, handle.input_spec, images, labels, prepare_batch
 
 
 def compute(network: Network, kind: str, params: dict, out_dir: Path, progress=None) -> dict:
@@ -230,11 +226,10 @@ def _compute_ranking(network, spec, images, labels, prepare_batch, params, progr
     """Kernel norms, activations on a seeded sample, ablation on a seeded subset."""
     import time
 
-    from worker.runtime.model_cache import get_extractor
     from worker.techniques.filter_ranking import rank_filters, seeded_indices
 
     started = time.perf_counter()
-    model = get_extractor(str(network.model_path), network.weights_sha256).model
+    model = network.compute_handle().extractor().model
     sample = seeded_indices(len(images), params["sample"], params["seed"])
     subset = seeded_indices(len(images), params["subset"], params["seed"] + 1)
     summary = rank_filters(

@@ -176,21 +176,13 @@ def compute(
     out_dir: Path, progress=None,
 ) -> dict:  # fmt: skip
     """Run the method (or its trust checks) on one image and write the files; the summary."""
-    from worker.inputs.input_spec import InputSpec
-    from worker.inputs.preprocessing import black_value, preprocess
-    from worker.runtime.model_cache import get_attribution_model
     from worker.techniques.attribution.registry import explain
     from worker.techniques.attribution.run import write_explanation, write_trust_report
     from worker.techniques.attribution.trust import run_trust_checks
 
-    spec = InputSpec.from_dict(network.input_spec)
-    model = get_attribution_model(
-        str(network.model_path),
-        network.weights_sha256,
-        black_value(spec),
-        scratch=kind == ExplanationKind.TRUST,
-    )
-    x = preprocess(pixels, spec)
+    handle = network.compute_handle()
+    model = handle.attribution_model(scratch=kind == ExplanationKind.TRUST)
+    x = handle.preprocess(pixels)
     arguments = {"target": target, "layer": layer or None, "params": params}
     if kind == ExplanationKind.TRUST:
         report = run_trust_checks(model, x, method, progress=progress, **arguments)
@@ -242,15 +234,8 @@ def execute_explanation_job(job_id: int) -> None:
 
 
 def _predicted_in_worker(network: Network, pixels) -> int:
-    from worker.inputs.input_spec import InputSpec
-    from worker.inputs.preprocessing import black_value, preprocess
-    from worker.runtime.model_cache import get_attribution_model
-
-    spec = InputSpec.from_dict(network.input_spec)
-    model = get_attribution_model(
-        str(network.model_path), network.weights_sha256, black_value(spec)
-    )
-    return model.predicted_class(preprocess(pixels, spec))
+    handle = network.compute_handle()
+    return handle.attribution_model().predicted_class(handle.preprocess(pixels))
 
 
 def _store_result(request: Explanation, target: int, key: str, relative: str, summary: dict):

@@ -152,12 +152,9 @@ def compute(network: Network, request: dict, out_dir: Path, progress=None) -> di
     import numpy as np
     from PIL import Image
 
-    from worker.inputs.input_spec import InputSpec
-    from worker.runtime.model_cache import get_feature_vis_model
     from worker.techniques.feature_vis.visualise import visualise_classes, visualise_filters
 
-    spec = InputSpec.from_dict(network.input_spec)
-    model = get_feature_vis_model(str(network.model_path), network.weights_sha256, spec)
+    model = network.compute_handle().feature_vis_model()
     params = request["params"]
     report = None
     if progress is not None:

@@ -205,10 +205,8 @@ def intermediate_response(analysis, request, index: int):
 
 def network_input(analysis) -> np.ndarray:
     from worker.inputs.images import decode_image
-    from worker.inputs.input_spec import InputSpec
-    from worker.inputs.preprocessing import preprocess
 
     if not analysis.image.path.is_file():
         raise Http404("The image of this analysis is no longer available.")
     pixels = decode_image(analysis.image.path.read_bytes()).pixels
-    return preprocess(pixels, InputSpec.from_dict(analysis.network.input_spec))
+    return analysis.network.compute_handle().preprocess(pixels)
