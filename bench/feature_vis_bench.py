@@ -171,9 +171,9 @@ def run(steps: int | None = None, repeats: int = 5) -> list[str]:
         "## Feature visualisation",
         "",
         f"Activation maximisation of a whole batch of filters, {steps} steps on both sides "
-        f"(our default), ours (`worker.techniques.feature_vis.visualise_filters`: Fourier "
-        "parameterisation, random jitter/scale/rotation, Adam, the whole loop in one traced "
-        f"function) against tf-keras-vis {tf_keras_vis.__version__} `ActivationMaximization` "
+        "(our default), ours (`worker.techniques.feature_vis.visualise.visualise_filters`: "
+        "Fourier parameterisation, random jitter/scale/rotation, Adam, the whole loop in one "
+        f"traced function) against tf-keras-vis {tf_keras_vis.__version__} `ActivationMaximization` "
         "(its batched form: one seed image per filter, `CategoricalScore(filters)`, its "
         "default modifiers, regularisers and optimiser) on the same filters and objective "
         "(the mean of the filter's pre-activation). Activation: the mean of each filter's "

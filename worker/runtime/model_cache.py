@@ -91,8 +91,9 @@ def get_attribution_model(
 
 
 def get_feature_vis_model(path: str, sha256: str, spec: InputSpec | None = None) -> FeatureVisModel:
-    """Feature visualisation of a network (``worker.techniques.feature_vis.FeatureVisModel``): its
-    linear clone and its traced optimisers, one per (layer, objective, size, group)."""
+    """Feature visualisation of a network (:class:`~worker.techniques.feature_vis.model.
+    FeatureVisModel`): its linear clone and its traced optimisers, one per (layer, objective,
+    size, group)."""
     spec_key = spec  # frozen dataclass: hashable
 
     def build() -> FeatureVisModel:
