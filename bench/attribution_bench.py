@@ -36,7 +36,7 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
 import numpy as np  # noqa: E402
 
-from worker.tf_env import configure_worker_process  # noqa: E402
+from worker.runtime.tf_env import configure_worker_process  # noqa: E402
 
 # Measure what the Celery worker runs: its TensorFlow settings (oneDNN kernels, parallel
 # lanes), set before TensorFlow starts. tf-keras-vis runs in this process with the same.
@@ -73,8 +73,8 @@ def pearson(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def load(network: str):
-    from worker.attribution.model import AttributionModel
-    from worker.model_loading import load_keras_model
+    from worker.runtime.model_loading import load_keras_model
+    from worker.techniques.attribution.model import AttributionModel
 
     keras_model = load_keras_model(ROOT / "model_zoo" / NETWORKS[network] / "model.keras")
     return keras_model, AttributionModel(keras_model)
@@ -83,7 +83,7 @@ def load(network: str):
 def pick_image(models, images: np.ndarray) -> int:
     """The first test image whose Grad-CAM map at each network's layer is not flat (a
     correlation with a constant map means nothing)."""
-    from worker.attribution.registry import explain
+    from worker.techniques.attribution.registry import explain
 
     for index, image in enumerate(images[:200]):
         x = image.astype(np.float32) / 255.0
@@ -152,7 +152,7 @@ class TheirMethods:
 def smoothgrad_convergence(model, theirs, x, target, layer) -> dict:
     """r(ours, theirs) and r(ours, ours with other noise) at 256 and 1024 samples: with
     independent noise on both sides, the second is the most the first can reach."""
-    from worker.attribution import smoothgrad
+    from worker.techniques.attribution import smoothgrad
 
     out = {}
     for samples in (256, 1024):  # 1024 is above the API's limit: called directly
@@ -166,8 +166,8 @@ def smoothgrad_convergence(model, theirs, x, target, layer) -> dict:
 
 
 def bench_network(network: str, x: np.ndarray, runs: int) -> tuple[list[dict], list[dict]]:
-    from worker.attribution.registry import METHOD_NAMES, METHODS, explain
-    from worker.attribution.trust import run_trust_checks
+    from worker.techniques.attribution.registry import METHOD_NAMES, METHODS, explain
+    from worker.techniques.attribution.trust import run_trust_checks
 
     keras_model, model = load(network)
     theirs = TheirMethods(keras_model)

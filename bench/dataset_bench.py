@@ -35,7 +35,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
 
-from worker.tf_env import configure_worker_process  # noqa: E402
+from worker.runtime.tf_env import configure_worker_process  # noqa: E402
 
 LANES = configure_worker_process()
 
@@ -58,12 +58,18 @@ def ok(good: bool) -> str:
 
 def run(skip_sklearn: bool = False) -> list[str]:
     from datasets.registry import get_dataset
-    from worker.attribution.model import AttributionModel
-    from worker.embedding import default_embedding_layer, embed, knn_accuracy, layer_features
-    from worker.evaluation import evaluate, prepare_batch
-    from worker.input_spec import InputSpec
-    from worker.model_loading import load_keras_model
-    from worker.top_activating import top_activating
+    from worker.inputs.input_spec import InputSpec
+    from worker.inputs.preprocessing import prepare_batch
+    from worker.runtime.model_loading import load_keras_model
+    from worker.techniques.attribution.model import AttributionModel
+    from worker.techniques.embedding import (
+        default_embedding_layer,
+        embed,
+        knn_accuracy,
+        layer_features,
+    )
+    from worker.techniques.evaluation import evaluate
+    from worker.techniques.top_activating import top_activating
 
     images, labels = get_dataset("fashion-mnist").load("test")
     n = len(images)

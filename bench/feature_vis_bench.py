@@ -31,7 +31,7 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
 import numpy as np  # noqa: E402
 
-from worker.tf_env import configure_worker_process  # noqa: E402
+from worker.runtime.tf_env import configure_worker_process  # noqa: E402
 
 # The Celery worker's TensorFlow settings (oneDNN kernels, parallel lanes) for both sides.
 LANES = configure_worker_process()
@@ -43,9 +43,9 @@ SPEED_TARGET = 15.0
 def load(folder: str):
     import json
 
-    from worker.feature_vis import FeatureVisModel
-    from worker.input_spec import InputSpec
-    from worker.model_loading import load_keras_model
+    from worker.inputs.input_spec import InputSpec
+    from worker.runtime.model_loading import load_keras_model
+    from worker.techniques.feature_vis.model import FeatureVisModel
 
     manifest = json.loads((ROOT / "model_zoo" / folder / "manifest.json").read_text())
     keras_model = load_keras_model(ROOT / "model_zoo" / folder / "model.keras")
@@ -113,7 +113,7 @@ def conv_flops(vis, layer: str, count: int) -> tuple[float, float]:
 
 
 def bench_case(network, folder, layer, count, steps, repeats) -> dict:
-    from worker.feature_vis import visualise_filters
+    from worker.techniques.feature_vis.visualise import visualise_filters
 
     vis = load(folder)
     filters = list(range(count))
@@ -162,7 +162,7 @@ def run(steps: int | None = None, repeats: int = 5) -> list[str]:
     import tensorflow as tf
     import tf_keras_vis
 
-    from worker.feature_vis import DEFAULT_STEPS
+    from worker.techniques.feature_vis.params import DEFAULT_STEPS
 
     steps = steps or DEFAULT_STEPS
     rows = [bench_case(*case, steps, repeats) for case in CASES]
@@ -171,9 +171,10 @@ def run(steps: int | None = None, repeats: int = 5) -> list[str]:
         "## Feature visualisation",
         "",
         f"Activation maximisation of a whole batch of filters, {steps} steps on both sides "
-        f"(our default), ours (`worker.feature_vis.visualise_filters`: Fourier "
-        "parameterisation, random jitter/scale/rotation, Adam, the whole loop in one traced "
-        f"function) against tf-keras-vis {tf_keras_vis.__version__} `ActivationMaximization` "
+        "(our default), ours (`worker.techniques.feature_vis.visualise.visualise_filters`: "
+        "Fourier parameterisation, random jitter/scale/rotation, Adam, the whole loop in one "
+        f"traced function) against tf-keras-vis {tf_keras_vis.__version__} "
+        "`ActivationMaximization` "
         "(its batched form: one seed image per filter, `CategoricalScore(filters)`, its "
         "default modifiers, regularisers and optimiser) on the same filters and objective "
         "(the mean of the filter's pre-activation). Activation: the mean of each filter's "

@@ -122,7 +122,7 @@ from datasets.registry import get_dataset
 from backend.analyses.services import create_analysis
 from backend.networks.models import Network
 from backend.uploads.services import store_upload
-from worker.images import encode_png
+from worker.inputs.images import encode_png
 owner = get_user_model().objects.get(username="{prefix}0")
 network = Network.objects.get(name="tiny-vgg")
 images, _ = get_dataset("fashion-mnist").load("test")

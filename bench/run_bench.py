@@ -68,7 +68,7 @@ def summarise(samples: list[float]) -> dict[str, float]:
 
 def sample_pngs(count: int) -> list[bytes]:
     from datasets.registry import get_dataset
-    from worker.images import encode_png
+    from worker.inputs.images import encode_png
 
     images, _ = get_dataset("fashion-mnist").load("test")
     return [encode_png(images[i]) for i in range(count)]
@@ -76,7 +76,7 @@ def sample_pngs(count: int) -> list[bytes]:
 
 def bench_forward(runs: int) -> dict[str, float]:
     from backend.networks.services import resolve_network
-    from worker.model_cache import get_extractor
+    from worker.runtime.model_cache import get_extractor
 
     network = resolve_network(NETWORK)
     extractor = get_extractor(str(network.model_path), network.weights_sha256)
@@ -179,7 +179,7 @@ def bench_end_to_end(runs: int, images: list[bytes]) -> dict[str, float]:
             return time.perf_counter() - started
 
         # Make each image unique (one changed pixel) so no stored result is reused.
-        from worker.images import decode_image, encode_png
+        from worker.inputs.images import decode_image, encode_png
 
         salt = np.uint8(int(time.time()) % 251)
         unique = []

@@ -49,7 +49,7 @@ def create_analysis(owner, network: Network, image: UploadedImage, epoch: int = 
 
 
 def load_pixels(image: UploadedImage):
-    from worker.images import decode_image
+    from worker.inputs.images import decode_image
 
     return decode_image(image.path.read_bytes()).pixels
 
@@ -58,19 +58,15 @@ def compute_result(network: Network, pixels, out_dir: Path, epoch: int = 0):
     """One forward pass through every layer; writes the .npy files; returns AnalysisOutput.
 
     ``epoch`` > 0 runs the network with the weights saved after that training epoch."""
-    from worker.analysis import run_analysis
-    from worker.images import preprocess
-    from worker.input_spec import InputSpec
-    from worker.model_cache import get_checkpoint_extractor, get_extractor
+    from worker.techniques.analysis import run_analysis
 
+    handle = network.compute_handle()
     if epoch:
-        checkpoint = network.checkpoint_path(epoch)
+        checkpoint = handle.checkpoint_path(epoch)
         if checkpoint is None:
             raise FileNotFoundError(f"no checkpoint for epoch {epoch}")
-        extractor = get_checkpoint_extractor(
-            str(network.model_path), network.weights_sha256, str(checkpoint)
-        )
+        extractor = handle.extractor(checkpoint)
     else:
-        extractor = get_extractor(str(network.model_path), network.weights_sha256)
-    x = preprocess(pixels, InputSpec.from_dict(network.input_spec))
+        extractor = handle.extractor()
+    x = handle.preprocess(pixels)
     return run_analysis(extractor, x, out_dir)

@@ -10,9 +10,6 @@ def warm_up_networks(limit: int = 8) -> int:
     from django.db import connection
 
     from backend.networks.models import Network
-    from worker.attribution.run import black_value
-    from worker.input_spec import InputSpec
-    from worker.model_cache import get_attribution_model, get_extractor
 
     started = time.perf_counter()
     warmed = 0
@@ -25,10 +22,10 @@ def warm_up_networks(limit: int = 8) -> int:
         connection.close()  # do not carry a connection opened before a fork into tasks
     for network in networks:
         try:
-            path, sha = str(network.model_path), network.weights_sha256
-            get_extractor(path, sha).warm_up()
+            handle = network.compute_handle()
+            handle.extractor().warm_up()
             # The attribution functions too (traced on first use: ~0.3 s per network).
-            get_attribution_model(path, sha, black_value(InputSpec.from_dict(network.input_spec)))
+            handle.attribution_model()
             warmed += 1
         except Exception:
             logger.warning("warm-up of %s failed", network, exc_info=True)

@@ -15,7 +15,7 @@ app.autodiscover_tasks()
 @worker_process_init.connect
 def _warm_up_child(**_: object) -> None:
     """Load TensorFlow and the zoo networks in each child, after the fork (TF is not fork-safe)."""
-    from worker.tf_env import configure_worker_process
+    from worker.runtime.tf_env import configure_worker_process
 
     configure_worker_process()  # before TensorFlow is imported in this child
     if os.environ.get("CONVSCOPE_WARM_UP", "1") != "1":

@@ -7,7 +7,7 @@ import numpy as np
 from backend.core import media
 from backend.datasets.models import Dataset
 from datasets.registry import get_dataset, list_datasets
-from worker.images import encode_png
+from worker.inputs.images import encode_png
 
 
 def sync_builtin_datasets() -> list[Dataset]:
@@ -77,7 +77,7 @@ def max_upload_bytes() -> int:
 def archive_limits():
     from django.conf import settings
 
-    from worker.dataset_archive import ArchiveLimits
+    from worker.inputs.dataset_archive import ArchiveLimits
 
     defaults = ArchiveLimits()
     return ArchiveLimits(
@@ -172,7 +172,7 @@ def _store(registration, built, report) -> Dataset:
     from backend.datasets.models import stored_datasets_root
     from datasets.registry import forget_stored
     from datasets.stored import StoredDataset, write_manifest, write_split
-    from worker.images import thumbnail_png
+    from worker.inputs.images import thumbnail_png
 
     params = registration.params
     name = registration.name
@@ -253,7 +253,7 @@ def execute_registration_job(job_id: int) -> None:
 
     from backend.datasets.models import DatasetRegistration
     from backend.jobs.checks import run_registration_job
-    from worker.dataset_archive import DatasetRejected, build_dataset
+    from worker.inputs.dataset_archive import DatasetRejected, build_dataset
 
     def body(registration, checks) -> str:
         params = registration.params

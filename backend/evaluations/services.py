@@ -38,7 +38,7 @@ def _dataset_name(network: Network) -> str:
 
 
 def _spatial_layer(network: Network, layer: str | None) -> str:
-    from worker.attribution.layers import spatial_layers
+    from worker.techniques.attribution.layers import spatial_layers
 
     allowed = spatial_layers(network.layers)
     if not layer:
@@ -62,7 +62,7 @@ def clean_params(network: Network, kind: str, data: dict) -> dict:
         return {"layer": _spatial_layer(network, data.get("layer")), "k": k}
     if kind == DatasetViewKind.FILTER_RANKING:
         return _ranking_params(network, data)
-    from worker.embedding import default_embedding_layer, normalise_embed_params
+    from worker.techniques.embedding import default_embedding_layer, normalise_embed_params
 
     method = data.get("method")
     if method not in EMBED_METHODS:
@@ -83,7 +83,7 @@ def clean_params(network: Network, kind: str, data: dict) -> dict:
 
 
 def _ranking_params(network: Network, data: dict) -> dict:
-    from worker.filter_ranking import RANKABLE_TYPES, SAMPLE_SIZE, SEED, SUBSET_SIZE
+    from worker.techniques.filter_ranking import RANKABLE_TYPES, SAMPLE_SIZE, SEED, SUBSET_SIZE
 
     allowed = [layer["name"] for layer in network.layers if layer.get("type") in RANKABLE_TYPES]
     layer = data.get("layer")
@@ -135,28 +135,23 @@ def result_directory(network: Network, kind: str, key: str) -> str:
 
 def _model_and_data(network: Network):
     from datasets.registry import get_dataset
-    from worker.attribution.run import black_value
-    from worker.evaluation import prepare_batch
-    from worker.input_spec import InputSpec
-    from worker.model_cache import get_attribution_model
+    from worker.inputs.preprocessing import prepare_batch
 
-    spec = InputSpec.from_dict(network.input_spec)
-    model = get_attribution_model(
-        str(network.model_path), network.weights_sha256, black_value(spec)
-    )
+    handle = network.compute_handle()
+    model = handle.attribution_model()
     images, labels = get_dataset(_dataset_name(network)).load("test")
-    return model, spec, images, labels, prepare_batch
+    return model, handle.input_spec, images, labels, prepare_batch
 
 
 def compute(network: Network, kind: str, params: dict, out_dir: Path, progress=None) -> dict:
     """Run one dataset-level view and write its files atomically; return its summary."""
     import numpy as np
 
-    from worker.attribution.run import write_arrays
+    from worker.techniques.attribution.run import write_arrays
 
     model, spec, images, labels, prepare_batch = _model_and_data(network)
     if kind == DatasetViewKind.EVALUATION:
-        from worker.evaluation import evaluate
+        from worker.techniques.evaluation import evaluate
 
         output = evaluate(model, images, labels, spec, progress=progress)
         write_arrays(out_dir, {
@@ -166,7 +161,7 @@ def compute(network: Network, kind: str, params: dict, out_dir: Path, progress=N
         })  # fmt: skip
         return output.summary(network.labels)
     if kind == DatasetViewKind.TOP_ACTIVATIONS:
-        from worker.top_activating import top_activating
+        from worker.techniques.top_activating import top_activating
 
         x = prepare_batch(images, spec)
         summary = top_activating(model, params["layer"], x, k=params["k"], progress=progress)
@@ -194,8 +189,8 @@ def _compute_embedding(model, spec, images, labels, prepare_batch, params, out_d
 
     import numpy as np
 
-    from worker.attribution.run import write_arrays
-    from worker.embedding import embed, layer_features
+    from worker.techniques.attribution.run import write_arrays
+    from worker.techniques.embedding import embed, layer_features
 
     started = time.perf_counter()
     indices = subset_indices(len(images), params["subset"])
@@ -225,11 +220,10 @@ def _compute_ranking(network, spec, images, labels, prepare_batch, params, progr
     """Kernel norms, activations on a seeded sample, ablation on a seeded subset."""
     import time
 
-    from worker.filter_ranking import rank_filters, seeded_indices
-    from worker.model_cache import get_extractor
+    from worker.techniques.filter_ranking import rank_filters, seeded_indices
 
     started = time.perf_counter()
-    model = get_extractor(str(network.model_path), network.weights_sha256).model
+    model = network.compute_handle().extractor().model
     sample = seeded_indices(len(images), params["sample"], params["seed"])
     subset = seeded_indices(len(images), params["subset"], params["seed"] + 1)
     summary = rank_filters(

@@ -1,5 +1,5 @@
 """Creating explanations and trust checks and running them (Celery task and CLI share the
-compute functions). The web process never imports TensorFlow: ``worker.attribution``'s
+compute functions). The web process never imports TensorFlow: ``worker.techniques.attribution``'s
 registry and layer rules are plain Python."""
 
 import hashlib
@@ -14,8 +14,8 @@ from backend.jobs import services as jobs
 from backend.jobs.models import JobKind, JobStatus
 from backend.networks.models import Network
 from backend.uploads.models import UploadedImage
-from worker.attribution.layers import default_cam_layer, spatial_layers
-from worker.attribution.registry import get_method, normalise_params
+from worker.techniques.attribution.layers import default_cam_layer, spatial_layers
+from worker.techniques.attribution.registry import get_method, normalise_params
 
 JOB_KINDS = {ExplanationKind.MAP: JobKind.EXPLANATION, ExplanationKind.TRUST: JobKind.TRUST_CHECK}
 # Methods that run the network tens to hundreds of times per map; with trust checks they go to
@@ -170,21 +170,13 @@ def compute(
     out_dir: Path, progress=None,
 ) -> dict:  # fmt: skip
     """Run the method (or its trust checks) on one image and write the files; the summary."""
-    from worker.attribution.registry import explain
-    from worker.attribution.run import black_value, write_explanation, write_trust_report
-    from worker.attribution.trust import run_trust_checks
-    from worker.images import preprocess
-    from worker.input_spec import InputSpec
-    from worker.model_cache import get_attribution_model
+    from worker.techniques.attribution.registry import explain
+    from worker.techniques.attribution.run import write_explanation, write_trust_report
+    from worker.techniques.attribution.trust import run_trust_checks
 
-    spec = InputSpec.from_dict(network.input_spec)
-    model = get_attribution_model(
-        str(network.model_path),
-        network.weights_sha256,
-        black_value(spec),
-        scratch=kind == ExplanationKind.TRUST,
-    )
-    x = preprocess(pixels, spec)
+    handle = network.compute_handle()
+    model = handle.attribution_model(scratch=kind == ExplanationKind.TRUST)
+    x = handle.preprocess(pixels)
     arguments = {"target": target, "layer": layer or None, "params": params}
     if kind == ExplanationKind.TRUST:
         report = run_trust_checks(model, x, method, progress=progress, **arguments)
@@ -194,13 +186,5 @@ def compute(
 
 def predicted_in_worker(network: Network, pixels) -> int:
     """The class the network predicts for these pixels (loads the network in this process)."""
-    from worker.attribution.run import black_value
-    from worker.images import preprocess
-    from worker.input_spec import InputSpec
-    from worker.model_cache import get_attribution_model
-
-    spec = InputSpec.from_dict(network.input_spec)
-    model = get_attribution_model(
-        str(network.model_path), network.weights_sha256, black_value(spec)
-    )
-    return model.predicted_class(preprocess(pixels, spec))
+    handle = network.compute_handle()
+    return handle.attribution_model().predicted_class(handle.preprocess(pixels))

@@ -1,6 +1,6 @@
 """Feature visualisations: images optimised from noise until a filter (or a class) fires as
 strongly as possible. One stored result per (network version, layer, kind, filters,
-parameters, ``worker.feature_vis`` version), shared by every request that asks the same;
+parameters, ``worker.techniques.feature_vis`` version), shared by every request that asks the same;
 each user's request is their own row."""
 
 from django.conf import settings

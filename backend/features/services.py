@@ -1,6 +1,6 @@
 """Creating feature visualisations and running them. The web process checks requests from
 the stored layer description (no TensorFlow); the worker optimises the images with
-``worker.feature_vis`` and this module stores them as a shared result."""
+``worker.techniques.feature_vis`` and this module stores them as a shared result."""
 
 import hashlib
 import json
@@ -13,8 +13,8 @@ from backend.features.models import FeatureVis, FeatureVisKind, FeatureVisResult
 from backend.jobs import services as jobs
 from backend.jobs.models import JobKind, JobStatus
 from backend.networks.models import Network
-from worker.attribution.layers import spatial_layers
-from worker.feature_vis import DEFAULT_STEPS, MAX_BATCH, VERSION
+from worker.techniques.attribution.layers import spatial_layers
+from worker.techniques.feature_vis.params import DEFAULT_STEPS, MAX_BATCH, VERSION
 
 MAX_STEPS = 1024  # the worker allows more; a web request stays within the task's time limit
 MAX_IMAGES_PER_FILTER = 4
@@ -147,12 +147,9 @@ def compute(network: Network, request: dict, out_dir: Path, progress=None) -> di
     import numpy as np
     from PIL import Image
 
-    from worker.feature_vis import visualise_classes, visualise_filters
-    from worker.input_spec import InputSpec
-    from worker.model_cache import get_feature_vis_model
+    from worker.techniques.feature_vis.visualise import visualise_classes, visualise_filters
 
-    spec = InputSpec.from_dict(network.input_spec)
-    model = get_feature_vis_model(str(network.model_path), network.weights_sha256, spec)
+    model = network.compute_handle().feature_vis_model()
     params = request["params"]
     report = None
     if progress is not None:

@@ -139,8 +139,8 @@ def failure_text(exc: Exception, declaration: ComputeJob) -> str:
     """The one table of sentences a failed compute job shows its user."""
     from celery.exceptions import SoftTimeLimitExceeded
 
-    from worker.images import ImageRejected
-    from worker.model_safety import ModelRejected
+    from worker.inputs.images import ImageRejected
+    from worker.runtime.model_safety import ModelRejected
 
     if isinstance(exc, ImageRejected | ModelRejected):
         return str(exc)

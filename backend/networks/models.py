@@ -7,8 +7,9 @@ from django.db import models
 from django.db.models import Q
 
 from backend.core import media
+from worker.runtime.network_handle import NetworkHandle
 
-# The per-layer weight files the API serves (see worker.kernels.export_weights).
+# The per-layer weight files the API serves (see worker.techniques.kernels.export_weights).
 WEIGHT_PARTS = ("kernel", "bias", "gamma", "beta", "moving_mean", "moving_variance")
 
 
@@ -111,6 +112,16 @@ class Network(models.Model):
             if row.get("epoch") == epoch and row.get("checkpoint"):
                 return Path(settings.ROOT_DIR) / row["checkpoint"]
         return None
+
+    def compute_handle(self) -> NetworkHandle:
+        """What the compute code needs of this network (file, hash, input spec, checkpoints):
+        the one place a handle is built from the row."""
+        return NetworkHandle.from_fields(
+            lambda: self.model_path,  # an upload is fetched only when a model is loaded
+            self.weights_sha256,
+            self.input_spec,
+            {epoch: self.checkpoint_path(epoch) for epoch in self.checkpoint_epochs},
+        )
 
     def epoch_weights_dir(self, epoch: int) -> Path:
         """Exported kernels and biases of checkpoint ``epoch`` (same file names)."""

@@ -17,8 +17,8 @@ from django.db import transaction
 from backend.core import media
 from backend.datasets.models import Dataset
 from backend.networks.models import Network, NetworkSource
-from worker.input_spec import InputSpec
-from worker.model_safety import ModelRejected
+from worker.inputs.input_spec import InputSpec
+from worker.runtime.model_safety import ModelRejected
 
 ALLOWED_SUFFIXES = (".keras", ".h5")
 MAX_MODEL_BYTES = 200 * 1024 * 1024
@@ -48,8 +48,8 @@ def resolve_network(name: str, user=None) -> Network:
 
 
 def _export_weights(model_path: Path, weights_dir: Path) -> dict[int, dict]:
-    from worker.kernels import export_weights
-    from worker.model_loading import load_keras_model
+    from worker.runtime.model_loading import load_keras_model
+    from worker.techniques.kernels import export_weights
 
     if weights_dir.exists():
         shutil.rmtree(weights_dir)
@@ -69,8 +69,8 @@ def _export_checkpoint_weights(
     model_path: Path, weights_dir: Path, checkpoints: dict[int, Path]
 ) -> None:
     """Each checkpoint's kernels and biases into ``weights_dir/epoch_NN/`` (same names)."""
-    from worker.checkpoints import load_checkpoint_model
-    from worker.kernels import export_weights
+    from worker.runtime.checkpoints import load_checkpoint_model
+    from worker.techniques.kernels import export_weights
 
     for epoch, path in checkpoints.items():
         export_weights(load_checkpoint_model(model_path, path), weights_dir / f"epoch_{epoch:02d}")
@@ -119,7 +119,7 @@ def zoo_network_fields(entry) -> dict:
 
     Split from `register_zoo_entry` so tests can do the slow part once per session.
     """
-    from worker.model_loading import validate_model_file
+    from worker.runtime.model_loading import validate_model_file
 
     manifest = entry.manifest()
     summary = validate_model_file(entry.model_path)
@@ -281,8 +281,8 @@ def register_uploaded_network(request: RegistrationRequest, report=None) -> Netw
     Nothing is left behind on refusal: the file is staged in a private folder that is removed
     unless the database row is committed.
     """
-    from worker.model_loading import validate_model_file
-    from worker.model_safety import check_model_file
+    from worker.runtime.model_loading import validate_model_file
+    from worker.runtime.model_safety import check_model_file
 
     report = report or _no_report
     source = Path(request.file)

@@ -12,7 +12,7 @@ from django.db import transaction
 from backend.core import media
 from backend.datasets import services as dataset_services
 from backend.uploads.models import ImageSource, UploadedImage
-from worker.images import MAX_BYTES, ImageRejected, decode_image, encode_png
+from worker.inputs.images import MAX_BYTES, ImageRejected, decode_image, encode_png
 
 
 class ImageTooLarge(ImageRejected):

@@ -75,7 +75,7 @@ def test_sweeper_runs_periodically():
 
 def test_explanations_choose_the_heavy_task_for_many_pass_methods():
     from backend.explanations.services import HEAVY_METHODS
-    from worker.attribution.registry import METHODS
+    from worker.techniques.attribution.registry import METHODS
 
     assert set(METHODS) >= HEAVY_METHODS
     assert {"integrated-gradients", "smoothgrad", "occlusion"} == HEAVY_METHODS

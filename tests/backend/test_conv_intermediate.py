@@ -60,7 +60,7 @@ def test_numpy_parts_match_keras_on_strided_same_padding():
     """TensorFlow's asymmetric 'same' padding with stride 2 on odd sizes, and dilation."""
     import keras
 
-    from worker.conv_intermediate import channel_contributions
+    from worker.techniques.conv_intermediate import channel_contributions
 
     rng = np.random.default_rng(0)
     x = rng.normal(size=(1, 9, 8, 3)).astype(np.float32)

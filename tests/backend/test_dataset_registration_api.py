@@ -218,7 +218,7 @@ def test_zip_slip_member_is_refused(api, zoo, queued, run_queued, media_root):
 
 def test_zip_bomb_is_refused_before_extraction(api, zoo, queued, run_queued, media_root,
                                                 monkeypatch):  # fmt: skip
-    import worker.dataset_archive as archive
+    import worker.inputs.dataset_archive as archive
 
     read = []
     monkeypatch.setattr(archive, "_read", lambda *args: read.append(args) or b"")

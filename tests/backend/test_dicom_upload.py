@@ -14,7 +14,7 @@ from pydicom.uid import JPEG2000Lossless
 
 from backend.uploads.models import UploadedImage
 from tests.fixtures.dicom import PATIENT, dicom_bytes
-from worker.dicom import decode_dicom
+from worker.inputs.dicom import decode_dicom
 
 pytestmark = pytest.mark.django_db
 

@@ -93,7 +93,7 @@ def test_embedding_pca_of_a_subset(api, zoo, run_queued, fashion_test):
 
 
 def test_top_activating_examples_are_the_maxima(api, zoo, run_queued, fashion_test):
-    from worker.model_loading import load_keras_model
+    from worker.runtime.model_loading import load_keras_model
 
     network = zoo["tiny-vgg"]
     body = {"network": network.pk, "layer": "conv_2_2", "k": 3}

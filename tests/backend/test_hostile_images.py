@@ -24,8 +24,9 @@ from PIL import Image
 from backend.uploads.models import UploadedImage
 from tests.fixtures.dicom import dicom_bytes
 from tests.fixtures.images import image_bytes, png_with_header_size
-from worker.images import decode_image, preprocess
-from worker.input_spec import InputSpec
+from worker.inputs.images import decode_image
+from worker.inputs.input_spec import InputSpec
+from worker.inputs.preprocessing import preprocess
 
 pytestmark = pytest.mark.django_db
 

@@ -23,9 +23,9 @@ def analyze(capsys, network: str, image_path, out_dir) -> dict:
 
 
 def reference_layers(network: Network, pixels: np.ndarray) -> dict[str, np.ndarray]:
-    from worker.images import preprocess
-    from worker.input_spec import InputSpec
-    from worker.model_loading import load_keras_model
+    from worker.inputs.input_spec import InputSpec
+    from worker.inputs.preprocessing import preprocess
+    from worker.runtime.model_loading import load_keras_model
 
     model = load_keras_model(network.model_path)
     x = preprocess(pixels, InputSpec.from_dict(network.input_spec))
@@ -42,7 +42,7 @@ def assert_layers_match(result: dict, expected: dict[str, np.ndarray]) -> None:
 
 
 def test_zoo_tiny_vgg_matches_numpy(zoo, capsys, tmp_path):
-    from worker.images import decode_image
+    from worker.inputs.images import decode_image
 
     for index in (0, 1, 2):
         data, label = fashion_sample_png(index)

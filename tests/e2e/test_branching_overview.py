@@ -14,7 +14,7 @@ READY = "[data-testid=layers][data-overview-ready=true]"
 
 def build_resnet_mini():
     """28×28×1: conv_a → conv_b → add(conv_a, conv_b) → relu → pool → flatten → output."""
-    from worker.tf_env import configure_tensorflow
+    from worker.runtime.tf_env import configure_tensorflow
 
     configure_tensorflow()
     import keras

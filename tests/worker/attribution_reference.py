@@ -1,6 +1,6 @@
 """Independent references for the attribution tests, written from the papers in NumPy.
 
-Nothing here calls ``worker.attribution``. Forward passes reuse ``numpy_reference``
+Nothing here calls ``worker.techniques.attribution``. Forward passes reuse ``numpy_reference``
 (float64, no Keras code); backward passes are written out by hand for small networks.
 """
 

@@ -1,5 +1,5 @@
 """Worker tests: the TensorFlow environment the worker itself uses."""
 
-from worker.tf_env import configure_tensorflow
+from worker.runtime.tf_env import configure_tensorflow
 
 configure_tensorflow()

@@ -21,12 +21,12 @@ from tests.worker.attribution_reference import (
     guided_backprop_conv_dense,
     reference_logits,
 )
-from worker.attribution import layers as cam_layers
-from worker.attribution.base import blur_sigma, gaussian_blur, resize_bilinear
-from worker.attribution.model import AttributionModel
-from worker.attribution.registry import METHOD_NAMES, METHODS, explain, normalise_params
-from worker.introspection import describe_layers
-from worker.model_loading import load_keras_model
+from worker.runtime.introspection import describe_layers
+from worker.runtime.model_loading import load_keras_model
+from worker.techniques.attribution import layers as cam_layers
+from worker.techniques.attribution.base import blur_sigma, gaussian_blur, resize_bilinear
+from worker.techniques.attribution.model import AttributionModel
+from worker.techniques.attribution.registry import METHOD_NAMES, METHODS, explain, normalise_params
 
 ROOT = Path(__file__).resolve().parents[2]
 ZOO_TINY_VGG = ROOT / "model_zoo" / "tiny_vgg" / "model.keras"

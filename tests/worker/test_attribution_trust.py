@@ -10,17 +10,17 @@ import pytest
 from scipy.ndimage import gaussian_filter
 from scipy.stats import spearmanr
 
-from worker.attribution.base import blur_sigma
-from worker.attribution.model import AttributionModel
-from worker.attribution.registry import explain
-from worker.attribution.trust import (
+from worker.runtime.model_loading import load_keras_model
+from worker.techniques.attribution.base import blur_sigma
+from worker.techniques.attribution.model import AttributionModel
+from worker.techniques.attribution.registry import explain
+from worker.techniques.attribution.trust import (
     cascading_randomisation,
     deletion_insertion,
     random_map,
     run_trust_checks,
     spearman,
 )
-from worker.model_loading import load_keras_model
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -175,7 +175,7 @@ def test_run_trust_checks_report(zoo, images):
 
 
 def test_trust_checks_report_progress_and_a_verdict(zoo, images):
-    from worker.attribution.trust import run_trust_checks
+    from worker.techniques.attribution.trust import run_trust_checks
 
     heard: list[tuple[float, str]] = []
     report = run_trust_checks(

@@ -9,8 +9,8 @@ import pytest
 from pydicom.uid import DeflatedExplicitVRLittleEndian, ImplicitVRLittleEndian, JPEG2000Lossless
 
 from tests.fixtures.dicom import PATIENT, dicom_bytes
-from worker.dicom import decode_dicom, looks_like_dicom
-from worker.images import ImageRejected, decode_image
+from worker.inputs.dicom import decode_dicom, looks_like_dicom
+from worker.inputs.images import ImageRejected, decode_image
 
 # 25 x 40 12-bit stored values; with slope 0.5 and intercept -1024 they span -224 .. 275.5,
 # across the window 40 / 400 (which runs from -160 to 239) and past both of its ends.
@@ -20,7 +20,7 @@ CENTER, WIDTH = 40.0, 400.0
 
 
 def reference_linear_window(stored, slope, intercept, c, w) -> np.ndarray:
-    """PS3.3 C.11.2.1.2.1 written out value by value, independently of worker.dicom."""
+    """PS3.3 C.11.2.1.2.1 written out value by value, independently of worker.inputs.dicom."""
     out = np.empty(stored.shape, dtype=np.uint8)
     for index, s in np.ndenumerate(stored):
         x = float(s) * slope + intercept

@@ -14,18 +14,18 @@ from sklearn.neighbors import KNeighborsClassifier
 
 from datasets.registry import get_dataset
 from tests.fixtures.models import build_bn_strided
-from worker.attribution.model import AttributionModel
-from worker.embedding import (
+from worker.inputs.input_spec import InputSpec
+from worker.inputs.preprocessing import prepare_batch
+from worker.runtime.introspection import describe_layers
+from worker.runtime.model_loading import load_keras_model
+from worker.techniques.attribution.model import AttributionModel
+from worker.techniques.embedding import (
     default_embedding_layer,
     embed,
     knn_accuracy,
     layer_features,
     normalise_embed_params,
 )
-from worker.evaluation import prepare_batch
-from worker.input_spec import InputSpec
-from worker.introspection import describe_layers
-from worker.model_loading import load_keras_model
 
 ROOT = Path(__file__).resolve().parents[2]
 TINY_VGG = ROOT / "model_zoo" / "tiny_vgg"

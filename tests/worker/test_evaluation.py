@@ -1,5 +1,5 @@
-"""Dataset evaluation: batch preprocessing against worker.images.preprocess, scores against
-scikit-learn, and the zoo Tiny VGG's accuracy against its manifest."""
+"""Dataset evaluation: batch preprocessing against worker.inputs.preprocessing.preprocess,
+scores against scikit-learn, and the zoo Tiny VGG's accuracy against its manifest."""
 
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ import pytest
 from sklearn.metrics import confusion_matrix, precision_score, recall_score
 
 from datasets.registry import get_dataset
-from worker.attribution.model import AttributionModel
-from worker.evaluation import EvaluationOutput, evaluate, prepare_batch, scores
-from worker.images import preprocess
-from worker.input_spec import InputSpec
-from worker.model_loading import load_keras_model
+from worker.inputs.input_spec import InputSpec
+from worker.inputs.preprocessing import prepare_batch, preprocess
+from worker.runtime.model_loading import load_keras_model
+from worker.techniques.attribution.model import AttributionModel
+from worker.techniques.evaluation import EvaluationOutput, evaluate, scores
 
 ROOT = Path(__file__).resolve().parents[2]
 TINY_VGG = ROOT / "model_zoo" / "tiny_vgg"

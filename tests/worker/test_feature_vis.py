@@ -8,15 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from worker.feature_vis import (
-    DEFAULT_STEPS,
-    VERSION,
-    FeatureVisModel,
-    visualise_classes,
-    visualise_filters,
-)
-from worker.input_spec import InputSpec
-from worker.model_loading import load_keras_model
+from worker.inputs.input_spec import InputSpec
+from worker.runtime.model_loading import load_keras_model
+from worker.techniques.feature_vis.model import FeatureVisModel
+from worker.techniques.feature_vis.params import DEFAULT_STEPS, VERSION
+from worker.techniques.feature_vis.visualise import visualise_classes, visualise_filters
 
 ROOT = Path(__file__).resolve().parents[2]
 TINY_VGG = ROOT / "model_zoo" / "tiny_vgg"

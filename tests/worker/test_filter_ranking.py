@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 
 from datasets.registry import get_dataset
-from worker.evaluation import prepare_batch
-from worker.filter_ranking import rank_filters, seeded_indices
-from worker.input_spec import InputSpec
-from worker.model_loading import load_keras_model
+from worker.inputs.input_spec import InputSpec
+from worker.inputs.preprocessing import prepare_batch
+from worker.runtime.model_loading import load_keras_model
+from worker.techniques.filter_ranking import rank_filters, seeded_indices
 
 ROOT = Path(__file__).resolve().parents[2]
 TINY_VGG = ROOT / "model_zoo" / "tiny_vgg"

@@ -11,13 +11,13 @@ import pytest
 
 from datasets.registry import get_dataset
 from tests.fixtures.models import _randomise, build_bn_strided
-from worker.attribution.model import AttributionModel
-from worker.evaluation import prepare_batch
-from worker.input_spec import InputSpec
-from worker.introspection import describe_layers
-from worker.model_loading import load_keras_model
-from worker.receptive_field import layer_path, receptive_field
-from worker.top_activating import top_activating
+from worker.inputs.input_spec import InputSpec
+from worker.inputs.preprocessing import prepare_batch
+from worker.runtime.introspection import describe_layers
+from worker.runtime.model_loading import load_keras_model
+from worker.techniques.attribution.model import AttributionModel
+from worker.techniques.receptive_field import layer_path, receptive_field
+from worker.techniques.top_activating import top_activating
 
 ROOT = Path(__file__).resolve().parents[2]
 TINY_VGG = ROOT / "model_zoo" / "tiny_vgg"

@@ -12,8 +12,8 @@ from tests.fixtures.models import (
     save_model,
 )
 from tests.worker.numpy_reference import reference_forward
-from worker.activations import ActivationExtractor, softmax
-from worker.model_loading import load_keras_model, validate_model_file
+from worker.runtime.model_loading import load_keras_model, validate_model_file
+from worker.techniques.activations import ActivationExtractor, softmax
 
 ATOL = 1e-4
 

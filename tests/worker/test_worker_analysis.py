@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from tests.fixtures.models import build_bn_strided, build_tiny_vgg_28, save_model
-from worker import model_cache
-from worker.activations import ActivationExtractor
-from worker.analysis import run_analysis
-from worker.kernels import export_weights
+from worker.runtime import model_cache
+from worker.techniques.activations import ActivationExtractor
+from worker.techniques.analysis import run_analysis
+from worker.techniques.kernels import export_weights
 
 
 @pytest.fixture(scope="module")

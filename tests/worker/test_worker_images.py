@@ -11,16 +11,16 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from worker.images import (
+from worker.inputs.images import (
     ALLOWED_FORMATS,
     MAX_BYTES,
     ImageRejected,
     decode_image,
     encode_png,
-    preprocess,
     thumbnail_png,
 )
-from worker.input_spec import InputSpec
+from worker.inputs.input_spec import InputSpec
+from worker.inputs.preprocessing import preprocess
 
 RGB = np.random.default_rng(0).integers(0, 256, (12, 10, 3), dtype=np.uint8)
 
@@ -49,7 +49,7 @@ def _png_header_only(width: int, height: int) -> bytes:
 def test_imports_no_tensorflow():
     import subprocess
 
-    code = "import worker.images, sys; print('tensorflow' in sys.modules)"
+    code = "import worker.inputs.images, sys; print('tensorflow' in sys.modules)"
     out = subprocess.run(
         [sys.executable, "-c", code],
         capture_output=True,

@@ -11,8 +11,8 @@ import keras
 import pytest
 
 from tests.fixtures.models import build_tiny_vgg_28, build_vector_model, save_model
-from worker.model_loading import load_keras_model, validate_model_file
-from worker.model_safety import ModelRejected, check_model_config, check_model_file
+from worker.runtime.model_loading import load_keras_model, validate_model_file
+from worker.runtime.model_safety import ModelRejected, check_model_config, check_model_file
 
 
 @pytest.fixture(scope="module")

@@ -15,11 +15,11 @@ METHODS = ["gradient", "smoothgrad", "integrated-gradients", "gradcam", "occlusi
 SCRIPT = """
 import json, sys
 import numpy as np
-from worker.tf_env import configure_worker_process
+from worker.runtime.tf_env import configure_worker_process
 lanes = configure_worker_process()
-from worker.attribution.model import AttributionModel
-from worker.attribution.registry import explain
-from worker.model_loading import load_keras_model
+from worker.techniques.attribution.model import AttributionModel
+from worker.techniques.attribution.registry import explain
+from worker.runtime.model_loading import load_keras_model
 x = np.load(sys.argv[1])
 model = AttributionModel(load_keras_model("model_zoo/tiny_vgg/model.keras"))
 maps = {m: explain(model, x, m, target=3).map for m in json.loads(sys.argv[2])}
@@ -31,9 +31,9 @@ print(json.dumps({"lanes": model.lanes}))
 
 def test_worker_settings_give_the_same_maps(tmp_path):
     from datasets.registry import get_dataset
-    from worker.attribution.model import AttributionModel
-    from worker.attribution.registry import explain
-    from worker.model_loading import load_keras_model
+    from worker.runtime.model_loading import load_keras_model
+    from worker.techniques.attribution.model import AttributionModel
+    from worker.techniques.attribution.registry import explain
 
     pixels, _ = get_dataset("fashion-mnist").sample(7)
     x = pixels.astype(np.float32) / 255.0

@@ -164,7 +164,7 @@ def activation_response(analysis, request, index: int):
 
 
 def intermediate_response(analysis, request, index: int):
-    from worker.conv_intermediate import channel_contributions
+    from worker.techniques.conv_intermediate import channel_contributions
 
     if analysis.result is None:
         raise Http404("This analysis has no result yet.")
@@ -204,10 +204,9 @@ def intermediate_response(analysis, request, index: int):
 
 
 def network_input(analysis) -> np.ndarray:
-    from worker.images import decode_image, preprocess
-    from worker.input_spec import InputSpec
+    from worker.inputs.images import decode_image
 
     if not analysis.image.path.is_file():
         raise Http404("The image of this analysis is no longer available.")
     pixels = decode_image(analysis.image.path.read_bytes()).pixels
-    return preprocess(pixels, InputSpec.from_dict(analysis.network.input_spec))
+    return analysis.network.compute_handle().preprocess(pixels)

@@ -116,12 +116,13 @@ if STORAGE_URL:
 
     STORAGES[STORAGE_ALIAS] = parse_storage_url(STORAGE_URL)
 
-# Upload limits: images are checked again in worker.images, this stops oversized bodies early.
+# Upload limits: images are checked again in worker.inputs.images; this stops oversized bodies
+# early.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 CONVSCOPE_MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 # Registering models and datasets in the browser: upload limits (over → 413) and the limits a
-# dataset zip is checked against before anything is extracted (see worker.dataset_archive).
+# dataset zip is checked against before anything is extracted (see worker.inputs.dataset_archive).
 CONVSCOPE_MAX_MODEL_UPLOAD_BYTES = env.int("CONVSCOPE_MAX_MODEL_UPLOAD_BYTES", default=200 * 2**20)
 CONVSCOPE_MAX_DATASET_UPLOAD_BYTES = env.int(
     "CONVSCOPE_MAX_DATASET_UPLOAD_BYTES", default=200 * 2**20

@@ -4,7 +4,7 @@ from rest_framework import serializers
 from backend.explanations.models import Explanation
 from backend.jobs.api.serializers import JobSerializer
 from backend.uploads.api.choice import SampleChoiceSerializer
-from worker.attribution.registry import METHOD_NAMES
+from worker.techniques.attribution.registry import METHOD_NAMES
 
 
 class ExplanationCreateSerializer(serializers.Serializer):

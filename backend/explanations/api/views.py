@@ -19,8 +19,8 @@ from backend.explanations.api.serializers import (
 from backend.explanations.models import Explanation, ExplanationKind
 from backend.networks.models import Network
 from backend.uploads.api.choice import image_from_choice
-from worker.attribution.registry import METHODS
-from worker.attribution.run import LAYER_MAP_FILE, MAP_FILE, RANDOMISATION_MAPS_FILE
+from worker.techniques.attribution.registry import METHODS
+from worker.techniques.attribution.run import LAYER_MAP_FILE, MAP_FILE, RANDOMISATION_MAPS_FILE
 
 DTYPE_PARAMETER = OpenApiParameter("dtype", str, enum=["float32", "float16"])
 NPY_RESPONSE = {(200, "application/octet-stream"): OpenApiTypes.BINARY}

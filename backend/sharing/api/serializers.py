@@ -72,7 +72,7 @@ def clean_view(view: dict, network: Network) -> dict:
             clean["channel"] = channel
     method = view.get("method")
     if method not in (None, ""):
-        from worker.attribution.registry import METHODS  # plain Python: no TensorFlow
+        from worker.techniques.attribution.registry import METHODS  # plain Python: no TensorFlow
 
         if kind != "explain":
             raise ValueError("only an “explain” view takes an attribution method.")

@@ -13,7 +13,7 @@ from backend.core.throttling import UploadRateThrottle
 from backend.uploads import services
 from backend.uploads.api.serializers import ImageUploadSerializer, UploadedImageSerializer
 from backend.uploads.models import UploadedImage
-from worker.images import MAX_BYTES, ImageRejected
+from worker.inputs.images import MAX_BYTES, ImageRejected
 
 
 class ImageViewSet(

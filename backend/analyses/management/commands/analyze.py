@@ -29,7 +29,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, network: str, image: Path, out: Path | None, **options):
         from backend.analyses.services import compute_result
-        from worker.images import ImageRejected, decode_image
+        from worker.inputs.images import ImageRejected, decode_image
 
         try:
             net = resolve_network(network)

@@ -12,7 +12,7 @@ from backend.analyses.management.commands.analyze import safe_filename
 from backend.explanations import services
 from backend.networks.models import Network
 from backend.networks.services import resolve_network
-from worker.attribution.registry import METHOD_NAMES
+from worker.techniques.attribution.registry import METHOD_NAMES
 
 
 class Command(BaseCommand):
@@ -38,7 +38,7 @@ class Command(BaseCommand):
         parser.add_argument("--out", type=Path, help="folder for the .npy (default: a new one)")
 
     def handle(self, *args, network, image, method, target, layer, param, out, **options):
-        from worker.images import ImageRejected, decode_image
+        from worker.inputs.images import ImageRejected, decode_image
 
         try:
             net = resolve_network(network)

@@ -1,0 +1,2 @@
+"""What ConvScope computes about a network: activations, attribution, feature visualisation,
+embeddings, evaluation, top activations, filter ranking, kernels and receptive fields."""
