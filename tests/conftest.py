@@ -35,7 +35,7 @@ def pytest_unconfigure(config) -> None:
 @pytest.fixture(scope="session")
 def zoo_fields(media_root) -> list[dict]:
     """Validated and exported zoo networks, ready to insert as rows (once per session)."""
-    from backend.networks.services import zoo_network_fields
+    from backend.networks.zoo import zoo_network_fields
     from model_zoo.registry import list_zoo
 
     entries = list_zoo()
@@ -47,7 +47,7 @@ def zoo_fields(media_root) -> list[dict]:
 def zoo(db, zoo_fields) -> dict:
     """The built-in datasets and zoo networks as database rows, by name."""
     from backend.datasets.services import sync_builtin_datasets
-    from backend.networks.services import save_zoo_network
+    from backend.networks.zoo import save_zoo_network
 
     sync_builtin_datasets()
     return {fields["name"]: save_zoo_network(fields) for fields in zoo_fields}
@@ -81,7 +81,7 @@ def history_zoo_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def history_fields(history_zoo_dir, media_root) -> dict:
-    from backend.networks.services import zoo_network_fields
+    from backend.networks.zoo import zoo_network_fields
     from model_zoo.registry import ZooEntry
 
     return zoo_network_fields(ZooEntry(HISTORY_NETWORK, history_zoo_dir))
@@ -90,7 +90,7 @@ def history_fields(history_zoo_dir, media_root) -> dict:
 @pytest.fixture
 def history_network(zoo, history_fields):
     """A public zoo-source network with three training checkpoints (see history_zoo_dir)."""
-    from backend.networks.services import save_zoo_network
+    from backend.networks.zoo import save_zoo_network
 
     return save_zoo_network(history_fields)
 

@@ -12,7 +12,7 @@ class DatasetRegistrationJob(JobDeclaration):
     kinds = ("dataset-registration",)
 
     def run(self, job_id: int) -> None:
-        from backend.datasets.services import execute_registration_job
+        from backend.datasets.registration import execute_registration_job
 
         execute_registration_job(job_id)
 

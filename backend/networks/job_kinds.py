@@ -12,7 +12,7 @@ class NetworkRegistrationJob(JobDeclaration):
     kinds = ("network-registration",)
 
     def run(self, job_id: int) -> None:
-        from backend.networks.services import execute_registration_job
+        from backend.networks.staging import execute_registration_job
 
         execute_registration_job(job_id)
 

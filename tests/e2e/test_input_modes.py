@@ -2,6 +2,7 @@
 both are uploaded like a file and analysed by the real worker. Debian's Chromium."""
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -39,13 +40,20 @@ def test_draw_strokes_and_use_the_drawing(
     use = page.get_by_test_id("draw-use")
     assert use.is_disabled()  # nothing drawn yet
 
+    drawn = [0]
+
     def stroke(points):
+        # Aim where the pad is now: on a loaded machine a banner above it (the tour prompt)
+        # can still appear after the first stroke and move the pad down.
+        at = pad.bounding_box()
         x0, y0 = points[0]
-        page.mouse.move(box["x"] + x0 * box["width"], box["y"] + y0 * box["height"])
+        page.mouse.move(at["x"] + x0 * at["width"], at["y"] + y0 * at["height"])
         page.mouse.down()
         for x, y in points[1:]:
-            page.mouse.move(box["x"] + x * box["width"], box["y"] + y * box["height"], steps=8)
+            page.mouse.move(at["x"] + x * at["width"], at["y"] + y * at["height"], steps=8)
         page.mouse.up()
+        drawn[0] += 1
+        expect(pad).to_have_attribute("data-strokes", str(drawn[0]))
 
     # a pair of trousers: a waistband and two legs
     stroke([(0.3, 0.15), (0.7, 0.15)])

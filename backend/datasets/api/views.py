@@ -18,6 +18,12 @@ from backend.datasets.api.serializers import (
     SampleSerializer,
 )
 from backend.datasets.models import Dataset
+from backend.datasets.registration import (
+    DatasetRegistrationError,
+    check_name,
+    create_registration,
+    max_upload_bytes,
+)
 
 PUBLIC_REFUSED = (
     "Only administrators can make a dataset public. Leave 'public' unticked: the dataset "
@@ -58,7 +64,7 @@ class DatasetViewSet(
         "/api/jobs/{id}/. 413 over the size limit; 403 when a non-administrator asks for public.",
     )
     def create(self, request, *args, **kwargs):
-        limit = services.max_upload_bytes()
+        limit = max_upload_bytes()
         too_large = Response(
             {"detail": f"The zip is larger than {limit // (1024 * 1024)} MB, the upload limit."},
             status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
@@ -76,8 +82,8 @@ class DatasetViewSet(
         if data["public"] and not is_admin(request.user):
             raise PermissionDenied(PUBLIC_REFUSED)
         try:
-            services.check_name(data["name"])
-        except services.DatasetRegistrationError as exc:
+            check_name(data["name"])
+        except DatasetRegistrationError as exc:
             raise ValidationError({"name": [str(exc)]}) from exc
         params = {
             "name": data["name"],
@@ -88,7 +94,7 @@ class DatasetViewSet(
             "public": data["public"],
             "filename": (upload.name or "")[-200:],
         }
-        registration = services.create_registration(request.user, upload, params)
+        registration = create_registration(request.user, upload, params)
         registration.job.refresh_from_db()
         return Response(
             DatasetRegistrationSerializer(registration).data, status=status.HTTP_202_ACCEPTED

@@ -157,7 +157,7 @@ class NetworkRegistrationCreateSerializer(serializers.Serializer):
         return upload
 
     def validate(self, data: dict) -> dict:
-        from backend.networks.services import RegistrationError, parse_labels
+        from backend.networks.registration import RegistrationError, parse_labels
 
         if ("input_height" in data) != ("input_width" in data):
             raise serializers.ValidationError(

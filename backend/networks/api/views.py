@@ -22,6 +22,13 @@ from backend.networks.api.serializers import (
     NetworkSerializer,
 )
 from backend.networks.models import WEIGHT_PARTS, Network
+from backend.networks.registration import (
+    ALLOWED_SUFFIXES,
+    RegistrationError,
+    RegistrationRequest,
+    check_request,
+)
+from backend.networks.staging import create_registration, max_upload_bytes
 
 PUBLIC_REFUSED = (
     "Only administrators can make a network public. Leave 'public' unticked: the network "
@@ -69,7 +76,7 @@ class NetworkViewSet(
         "413 over the size limit; 403 when a non-administrator asks for public.",
     )
     def create(self, request, *args, **kwargs):
-        limit = services.max_upload_bytes()
+        limit = max_upload_bytes()
         # Refuse an oversized body before it is read (the multipart envelope adds a little).
         if int(request.META.get("CONTENT_LENGTH") or 0) > limit + 1024 * 1024:
             return too_large_response(limit, "model file")
@@ -80,7 +87,7 @@ class NetworkViewSet(
         if upload.size > limit:
             return too_large_response(limit, "model file")
         suffix = Path(upload.name or "").suffix.lower()
-        if suffix not in services.ALLOWED_SUFFIXES:
+        if suffix not in ALLOWED_SUFFIXES:
             raise ValidationError(
                 {"file": ["Upload a Keras model file: .keras (or a legacy .h5 file)."]}
             )
@@ -114,15 +121,15 @@ class NetworkViewSet(
             "public": data["public"],
         }
         try:
-            services.check_request(
-                services.RegistrationRequest(
+            check_request(
+                RegistrationRequest(
                     file=upload.name, name=params["name"], labels=labels,
                     dataset=params["dataset"], owner=request.user,
                 )
             )  # fmt: skip
-        except services.RegistrationError as exc:
+        except RegistrationError as exc:
             raise ValidationError({"name": [str(exc)]}) from exc
-        registration = services.create_registration(request.user, upload, params)
+        registration = create_registration(request.user, upload, params)
         registration.job.refresh_from_db()
         return Response(
             NetworkRegistrationSerializer(registration).data, status=status.HTTP_202_ACCEPTED

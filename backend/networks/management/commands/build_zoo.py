@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from backend.core import media
 from backend.datasets.services import sync_builtin_datasets
 from backend.networks.models import Network
-from backend.networks.services import register_zoo_entry
+from backend.networks.zoo import register_zoo_entry
 
 
 class Command(BaseCommand):

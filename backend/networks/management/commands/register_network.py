@@ -7,7 +7,7 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from backend.networks.services import (
+from backend.networks.registration import (
     RegistrationError,
     RegistrationRequest,
     read_labels,
