@@ -117,6 +117,25 @@ def exists(relative: str | os.PathLike) -> bool:
     return enabled() and bool(_remote_names(name, limit=1))
 
 
+def write_file(relative: str | os.PathLike, data: bytes) -> Path:
+    """Store ``data`` as the file ``relative``: written whole (a temporary file, fsync, rename),
+    so a reader never sees half a file, then published. The one way to store a new file."""
+    path = media_root() / clean(relative)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        with temporary.open("wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        temporary.replace(path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            temporary.unlink()
+    publish(relative)
+    return path
+
+
 def publish(relative: str | os.PathLike) -> None:
     """Copy the local file, or every file of the local folder, ``relative`` to the object store
     (a no-op without one). Called once a job or service has finished writing them."""

@@ -1,12 +1,10 @@
 """Storing images: decode and check first, store the re-encoded pixels, never the original bytes."""
 
 import hashlib
-import os
 import uuid
 from pathlib import Path
 
 import numpy as np
-from django.conf import settings
 from django.db import transaction
 
 from backend.core import media
@@ -19,22 +17,10 @@ class ImageTooLarge(ImageRejected):
     """The upload is over the byte limit (answered 413)."""
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    with temporary.open("wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    temporary.replace(path)
-
-
 def _store_pixels(owner, pixels: np.ndarray, original_format: str, **extra) -> UploadedImage:
     png = encode_png(pixels)
     relative = Path("uploads") / str(owner.pk) / f"{uuid.uuid4().hex}.png"
-    target = Path(settings.MEDIA_ROOT) / relative
-    _write_atomically(target, png)
-    media.publish(relative)
+    media.write_file(relative, png)
     try:
         with transaction.atomic():
             return UploadedImage.objects.create(
