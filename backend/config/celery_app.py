@@ -10,6 +10,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.config.settings.local")
 app = Celery("convscope")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# The app of every thread (gunicorn's and the test server's too), so backend code reaches it as
+# `celery.current_app` and no app module imports this one back (no import cycle through config).
+app.set_default()
 
 
 @worker_process_init.connect

@@ -7,7 +7,7 @@ administrator. Everyone else gets 404 for another user's id, never 403, so ids r
 
 from django.db.models import QuerySet
 
-from backend.accounts.roles import is_admin
+from backend.core.roles import is_admin
 
 
 def owned(queryset: QuerySet, request, action: str | None, *, field: str = "owner") -> QuerySet:

@@ -10,7 +10,7 @@ from django.db.models import Q
 class DatasetQuerySet(models.QuerySet):
     def visible_to(self, user) -> "DatasetQuerySet":
         """Built-in datasets, public ones and the user's own (administrators see all)."""
-        from backend.accounts.roles import is_admin
+        from backend.core.roles import is_admin
 
         if is_admin(user):
             return self

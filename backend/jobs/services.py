@@ -62,7 +62,7 @@ def send(job: Job) -> None:
 def task_by_name(name: str) -> Any:
     """The registered Celery task ``name``; the apps' tasks modules are imported on first use
     (the web process does not import them at start)."""
-    from backend.config.celery_app import app
+    from celery import current_app as app  # backend.config.celery_app, set as the default
 
     if name not in app.tasks:
         app.loader.import_default_modules()

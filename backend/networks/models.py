@@ -20,7 +20,7 @@ class NetworkSource(models.TextChoices):
 
 class NetworkQuerySet(models.QuerySet):
     def visible_to(self, user) -> "NetworkQuerySet":
-        from backend.accounts.roles import is_admin
+        from backend.core.roles import is_admin
 
         if is_admin(user):
             return self

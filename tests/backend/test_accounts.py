@@ -13,7 +13,7 @@ from django.core.management import CommandError, call_command
 from django.test import override_settings
 from rest_framework.test import APIClient
 
-from backend.accounts.roles import IsAdminRole, IsTeacher, is_admin, is_teacher, roles_of, set_role
+from backend.core.roles import IsAdminRole, IsTeacher, is_admin, is_teacher, roles_of, set_role
 from backend.core.security import CONTENT_SECURITY_POLICY
 
 pytestmark = pytest.mark.django_db

@@ -287,7 +287,7 @@ def test_oversized_zip_is_413(api, zoo, queued, settings):
 def admin_client_api(make_user):
     from rest_framework.test import APIClient
 
-    from backend.accounts.roles import set_role
+    from backend.core.roles import set_role
 
     admin = make_user("root")
     set_role(admin, "admin")

@@ -2,8 +2,8 @@
 
 import pytest
 
-from backend.accounts.roles import set_role
 from backend.analyses.models import Analysis
+from backend.core.roles import set_role
 from backend.sharing.models import LessonStep
 
 pytestmark = pytest.mark.django_db

@@ -214,7 +214,7 @@ def test_public_needs_an_admin(api, zoo, queued, run_queued, make_user, model_fi
 
     from rest_framework.test import APIClient
 
-    from backend.accounts.roles import set_role
+    from backend.core.roles import set_role
 
     admin = make_user("root")
     set_role(admin, "admin")

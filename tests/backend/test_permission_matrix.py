@@ -25,7 +25,7 @@ from django.core.management import call_command
 from PIL import Image
 from rest_framework.test import APIClient
 
-from backend.accounts.roles import set_role
+from backend.core.roles import set_role
 from tests.fixtures.images import fashion_sample_png
 from tests.fixtures.networks import private_network
 

@@ -21,7 +21,7 @@ def lambda_model(path):
 def test_register_a_model_in_the_browser(
     log_in, page, live_server, celery_worker, zoo, user, screenshot, tmp_path
 ):
-    from backend.accounts.roles import set_role
+    from backend.core.roles import set_role
     from backend.networks.models import Network
 
     set_role(user, "admin")

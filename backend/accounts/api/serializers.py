@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from backend.accounts.roles import roles_of
+from backend.core.roles import roles_of
 
 
 class SignupSerializer(serializers.Serializer):

@@ -29,7 +29,7 @@ from backend.accounts.api.serializers import (
     PasswordResetSerializer,
     SignupSerializer,
 )
-from backend.accounts.roles import IsAdminRole, roles_of
+from backend.core.roles import IsAdminRole, roles_of
 from backend.core.throttling import (
     LoginRateThrottle,
     PasswordResetRateThrottle,

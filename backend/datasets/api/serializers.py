@@ -37,7 +37,7 @@ class DatasetSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_can_delete(self, obj: Dataset) -> bool:
-        from backend.accounts.roles import is_admin
+        from backend.core.roles import is_admin
 
         request = self.context.get("request")
         if request is None or obj.builtin:
@@ -67,12 +67,10 @@ class DatasetSerializer(serializers.ModelSerializer):
 
     def get_network_count(self, obj: Dataset) -> int:
         """Networks trained on this dataset that the requesting user may explore."""
-        from backend.networks.models import Network
-
         request = self.context.get("request")
         if request is None:
             return obj.networks.filter(public=True).count()
-        return Network.objects.visible_to(request.user).filter(dataset=obj).count()
+        return obj.networks.visible_to(request.user).count()
 
 
 class SampleSerializer(serializers.Serializer):

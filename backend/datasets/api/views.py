@@ -8,7 +8,7 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from backend.accounts.roles import is_admin
+from backend.core.roles import is_admin
 from backend.core.throttling import JobRateThrottle
 from backend.datasets import services
 from backend.datasets.api.serializers import (

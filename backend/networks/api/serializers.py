@@ -38,7 +38,7 @@ class NetworkSerializer(serializers.ModelSerializer):
 
     def get_can_delete(self, network: Network) -> bool:
         """Whether the requesting user may delete it (their own upload, or an admin)."""
-        from backend.accounts.roles import is_admin
+        from backend.core.roles import is_admin
 
         request = self.context.get("request")
         if request is None or network.is_zoo:

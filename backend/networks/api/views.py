@@ -9,8 +9,8 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from backend.accounts.roles import is_admin
 from backend.core.files import private_file_response
+from backend.core.roles import is_admin
 from backend.core.scoping import is_id
 from backend.core.throttling import JobRateThrottle
 from backend.datasets.models import Dataset

@@ -10,10 +10,10 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from backend.accounts.roles import IsTeacher
 from backend.analyses.api import views as analysis_files
 from backend.analyses.models import Analysis
 from backend.core.files import private_file_response
+from backend.core.roles import IsTeacher
 from backend.core.scoping import is_id, owned
 from backend.core.throttling import IPRateThrottle
 from backend.networks.models import WEIGHT_PARTS, Network

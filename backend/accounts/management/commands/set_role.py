@@ -3,7 +3,7 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from backend.accounts.roles import ADMIN, TEACHER, roles_of, set_role
+from backend.core.roles import ADMIN, TEACHER, roles_of, set_role
 
 
 class Command(BaseCommand):
