@@ -150,24 +150,10 @@ def register_uploaded_network(request: RegistrationRequest, report=None) -> Netw
     Nothing is left behind on refusal: the file is staged in a private folder that is removed
     unless the database row is committed.
     """
-    from worker.runtime.model_loading import validate_model_file
-    from worker.runtime.model_safety import check_model_file
-
     report = report or _no_report
     source = Path(request.file)
     dataset = check_request(request)
-
-    report("file", "running", "Checking the file type and size…")
-    if source.suffix.lower() not in ALLOWED_SUFFIXES:
-        raise _failed(
-            report, "file", "Only Keras model files (.keras, or legacy .h5) can be registered."
-        )
-    if not source.is_file():
-        raise _failed(report, "file", f"There is no file at {source}.")
-    size = source.stat().st_size
-    if size > MAX_MODEL_BYTES:
-        raise _failed(report, "file", "The model file is larger than 200 MB.")
-    report("file", "passed", f"A {source.suffix.lower()} file of {_megabytes(size)}.")
+    _check_file(source, report)
 
     root = Path(settings.MEDIA_ROOT)
     staging = root / "networks" / f".staging-{uuid.uuid4().hex}"
@@ -176,121 +162,15 @@ def register_uploaded_network(request: RegistrationRequest, report=None) -> Netw
     try:
         staged = staging / f"model{source.suffix.lower()}"
         shutil.copyfile(source, staged)
-
-        report("archive", "running", "Reading the archive and the model configuration…")
-        try:
-            check_model_file(staged)  # before Keras ever reads the file
-        except ModelRejected as exc:
-            raise _failed(report, "archive", str(exc)) from exc
-        report(
-            "archive",
-            "passed",
-            "Only built-in Keras layers; no Lambda layers, custom code or unsafe archive entries.",
-        )
-
-        report("load", "running", "Loading the model with Keras in a separate, limited process…")
-        try:
-            summary = validate_model_file(staged)
-        except ModelRejected as exc:
-            check = _sandbox_check(exc)
-            for earlier in ("load", "image", "forward"):
-                if earlier == check:
-                    break
-                report(earlier, "passed", "")
-            raise _failed(report, check, str(exc)) from exc
-
-        height, width, channels = summary["input_shape"]
-        report("load", "passed", "Keras loaded it in safe mode, within the time and memory limits.")
-        report(
-            "image",
-            "passed",
-            f"One {height}×{width}×{channels} image in, {summary['num_classes']} class scores out.",
-        )
-        report(
-            "forward",
-            "passed",
-            f"A blank test image gave {summary['num_classes']} finite scores.",
-        )
-
-        report("labels", "running", "Comparing the labels with the model's outputs…")
-        if summary["num_classes"] != len(request.labels):
-            raise _failed(
-                report,
-                "labels",
-                f"The model has {summary['num_classes']} outputs but the labels file names "
-                f"{len(request.labels)} classes.",
-            )
-        if dataset is not None:
-            classes = list(dataset.manifest.get("classes", []))
-            if classes and len(classes) != summary["num_classes"]:
-                raise _failed(
-                    report,
-                    "labels",
-                    f"The model has {summary['num_classes']} outputs but the dataset "
-                    f"'{dataset.name}' has {len(classes)} classes.",
-                )
-        report(
-            "labels", "passed", f"{len(request.labels)} labels for {len(request.labels)} outputs."
-        )
-
-        report("preprocessing", "running", "Checking the input size and preprocessing…")
-        if request.input_size and tuple(request.input_size) != (height, width):
-            raise _failed(
-                report,
-                "preprocessing",
-                f"The model expects {height}×{width} images, not "
-                f"{request.input_size[0]}×{request.input_size[1]}.",
-            )
-        if request.channels and request.channels != channels:
-            raise _failed(
-                report,
-                "preprocessing",
-                f"The model expects {channels} channel(s), not {request.channels}.",
-            )
-        if channels not in (1, 3):
-            raise _failed(
-                report,
-                "preprocessing",
-                f"Only greyscale or RGB models are supported (this one has {channels}).",
-            )
-        try:
-            spec = InputSpec(
-                height=height,
-                width=width,
-                channels=channels,
-                scale=request.scale,
-                mean=tuple(request.mean),
-                std=tuple(request.std),
-                resize=request.resize,
-            )
-        except ValueError as exc:
-            raise _failed(report, "preprocessing", f"Invalid preprocessing: {exc}") from exc
-        report(
-            "preprocessing",
-            "passed",
-            f"Images are resized to {height}×{width} ({request.resize}), scaled by "
-            f"{request.scale:g}, then normalised.",
-        )
+        _check_archive(staged, report)
+        summary = _load_in_sandbox(staged, report)
+        _check_labels(request, dataset, summary, report)
+        spec = _check_preprocessing(request, summary, report)
 
         report("store", "running", "Exporting the weights…")
         with transaction.atomic():
             check_request(request)  # again: another registration may have taken the name
-            latest = Network.objects.filter(name=request.name).order_by("-version").first()
-            network = Network(
-                name=request.name,
-                version=(latest.version + 1) if latest else 1,
-                title=request.title or request.name,
-                description=request.description,
-                owner=request.owner,
-                public=request.public,
-                source=NetworkSource.UPLOAD,
-                dataset=dataset,
-                weights_sha256=file_sha256(staged),
-                labels=request.labels,
-                input_spec=spec.to_dict(),
-                params=summary["params"],
-                softmax_output=summary["softmax_output"],
-            )
+            network = _new_network_row(request, dataset, summary, spec, staged)
             final_dir = root / network.files_folder
             if final_dir.exists():
                 shutil.rmtree(final_dir)
@@ -311,6 +191,157 @@ def register_uploaded_network(request: RegistrationRequest, report=None) -> Netw
         if final_dir is not None:
             media.remove(media.relative_name(final_dir))
         raise
+
+
+def _check_file(source: Path, report) -> None:
+    """The "file" check: a Keras file that exists and is not too large."""
+    report("file", "running", "Checking the file type and size…")
+    if source.suffix.lower() not in ALLOWED_SUFFIXES:
+        raise _failed(
+            report, "file", "Only Keras model files (.keras, or legacy .h5) can be registered."
+        )
+    if not source.is_file():
+        raise _failed(report, "file", f"There is no file at {source}.")
+    size = source.stat().st_size
+    if size > MAX_MODEL_BYTES:
+        raise _failed(report, "file", "The model file is larger than 200 MB.")
+    report("file", "passed", f"A {source.suffix.lower()} file of {_megabytes(size)}.")
+
+
+def _check_archive(staged: Path, report) -> None:
+    """The "archive" check, before Keras ever reads the file."""
+    from worker.runtime.model_safety import check_model_file
+
+    report("archive", "running", "Reading the archive and the model configuration…")
+    try:
+        check_model_file(staged)
+    except ModelRejected as exc:
+        raise _failed(report, "archive", str(exc)) from exc
+    report(
+        "archive",
+        "passed",
+        "Only built-in Keras layers; no Lambda layers, custom code or unsafe archive entries.",
+    )
+
+
+def _load_in_sandbox(staged: Path, report) -> dict:
+    """The "load", "image" and "forward" checks: one sandboxed load-and-run; its summary."""
+    from worker.runtime.model_loading import validate_model_file
+
+    report("load", "running", "Loading the model with Keras in a separate, limited process…")
+    try:
+        summary = validate_model_file(staged)
+    except ModelRejected as exc:
+        check = _sandbox_check(exc)
+        for earlier in ("load", "image", "forward"):
+            if earlier == check:
+                break
+            report(earlier, "passed", "")
+        raise _failed(report, check, str(exc)) from exc
+
+    height, width, channels = summary["input_shape"]
+    report("load", "passed", "Keras loaded it in safe mode, within the time and memory limits.")
+    report(
+        "image",
+        "passed",
+        f"One {height}×{width}×{channels} image in, {summary['num_classes']} class scores out.",
+    )
+    report("forward", "passed", f"A blank test image gave {summary['num_classes']} finite scores.")
+    return summary
+
+
+def _check_labels(
+    request: RegistrationRequest, dataset: Dataset | None, summary: dict, report
+) -> None:
+    """The "labels" check: one label per output, and as many classes as the linked dataset."""
+    report("labels", "running", "Comparing the labels with the model's outputs…")
+    if summary["num_classes"] != len(request.labels):
+        raise _failed(
+            report,
+            "labels",
+            f"The model has {summary['num_classes']} outputs but the labels file names "
+            f"{len(request.labels)} classes.",
+        )
+    if dataset is not None:
+        classes = list(dataset.manifest.get("classes", []))
+        if classes and len(classes) != summary["num_classes"]:
+            raise _failed(
+                report,
+                "labels",
+                f"The model has {summary['num_classes']} outputs but the dataset "
+                f"'{dataset.name}' has {len(classes)} classes.",
+            )
+    report("labels", "passed", f"{len(request.labels)} labels for {len(request.labels)} outputs.")
+
+
+def _check_preprocessing(request: RegistrationRequest, summary: dict, report) -> InputSpec:
+    """The "preprocessing" check: the request's size and channels match the model's input."""
+    height, width, channels = summary["input_shape"]
+    report("preprocessing", "running", "Checking the input size and preprocessing…")
+    if request.input_size and tuple(request.input_size) != (height, width):
+        raise _failed(
+            report,
+            "preprocessing",
+            f"The model expects {height}×{width} images, not "
+            f"{request.input_size[0]}×{request.input_size[1]}.",
+        )
+    if request.channels and request.channels != channels:
+        raise _failed(
+            report,
+            "preprocessing",
+            f"The model expects {channels} channel(s), not {request.channels}.",
+        )
+    if channels not in (1, 3):
+        raise _failed(
+            report,
+            "preprocessing",
+            f"Only greyscale or RGB models are supported (this one has {channels}).",
+        )
+    try:
+        spec = InputSpec(
+            height=height,
+            width=width,
+            channels=channels,
+            scale=request.scale,
+            mean=tuple(request.mean),
+            std=tuple(request.std),
+            resize=request.resize,
+        )
+    except ValueError as exc:
+        raise _failed(report, "preprocessing", f"Invalid preprocessing: {exc}") from exc
+    report(
+        "preprocessing",
+        "passed",
+        f"Images are resized to {height}×{width} ({request.resize}), scaled by "
+        f"{request.scale:g}, then normalised.",
+    )
+    return spec
+
+
+def _new_network_row(
+    request: RegistrationRequest,
+    dataset: Dataset | None,
+    summary: dict,
+    spec: InputSpec,
+    staged: Path,
+) -> Network:
+    """The next version's row (not saved yet)."""
+    latest = Network.objects.filter(name=request.name).order_by("-version").first()
+    return Network(
+        name=request.name,
+        version=(latest.version + 1) if latest else 1,
+        title=request.title or request.name,
+        description=request.description,
+        owner=request.owner,
+        public=request.public,
+        source=NetworkSource.UPLOAD,
+        dataset=dataset,
+        weights_sha256=file_sha256(staged),
+        labels=request.labels,
+        input_spec=spec.to_dict(),
+        params=summary["params"],
+        softmax_output=summary["softmax_output"],
+    )
 
 
 def _megabytes(size: int) -> str:

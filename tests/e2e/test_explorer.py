@@ -207,7 +207,7 @@ def test_phone_layout(log_in, browser, live_server, celery_worker, zoo, user):
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, f"the page scrolls sideways on a phone ({width} px)"
         page.get_by_test_id("hint-dismiss").click()
-        assert page.get_by_test_id("first-visit-hint").count() == 0
+        page.get_by_test_id("first-visit-hint").wait_for(state="detached")
         page.reload()
         page.wait_for_selector(READY, timeout=60_000)
         assert page.get_by_test_id("first-visit-hint").count() == 0  # once dismissed, gone

@@ -23,6 +23,18 @@ def step_of(page) -> tuple[int, int]:
     return int(step.get_attribute("data-step")), int(step.get_attribute("data-total"))
 
 
+def wait_step(page, number: int) -> None:
+    """Vue redraws the card after a click; wait for that instead of reading it at once."""
+    page.wait_for_function(
+        "n => document.querySelector('[data-testid=tour-step]')?.dataset.step === String(n)",
+        arg=number,
+    )
+
+
+def wait_gone(locator) -> None:
+    locator.first.wait_for(state="detached", timeout=10_000)
+
+
 def settle(page) -> None:
     """Wait until the smooth scroll to the step's target has ended (the ring stops moving)."""
     page.wait_for_function(
@@ -84,17 +96,14 @@ def test_tour_from_the_learn_page(log_in, page, live_server, zoo, user):
 
     # Next and Back.
     page.get_by_test_id("tour-next").click()
-    assert step_of(page)[0] == 2
+    wait_step(page, 2)
     assert "28×28×1" in card.inner_text()
     page.get_by_test_id("tour-back").click()
-    assert step_of(page)[0] == 1
+    wait_step(page, 1)
 
     texts = []
     for number in range(1, 8):
-        page.wait_for_function(
-            "n => document.querySelector('[data-testid=tour-step]')?.dataset.step === String(n)",
-            arg=number,
-        )
+        wait_step(page, number)
         texts.append(card.inner_text())
         if card.get_attribute("data-step-id") == "conv":
             # The conv step opened the first convolution, through the URL like a click does.
@@ -112,7 +121,7 @@ def test_tour_from_the_learn_page(log_in, page, live_server, zoo, user):
     assert page.get_by_test_id("tour-next").inner_text() == "Done"
     assert page.evaluate(SEEN) is None
     page.get_by_test_id("tour-next").click()
-    assert card.count() == 0
+    wait_gone(card)
     assert page.evaluate(SEEN) == "1"
     assert page.get_by_test_id("tour-prompt").count() == 0
 
@@ -129,7 +138,7 @@ def test_first_visit_prompt_tour_button_and_escape(
     prompt = page.get_by_test_id("tour-prompt")
     assert "New here? Take a 1-minute tour" in prompt.inner_text()
     page.get_by_test_id("tour-prompt-dismiss").click()
-    assert prompt.count() == 0
+    wait_gone(prompt)
     assert page.evaluate(SEEN) == "1"
     page.reload()
     page.wait_for_selector(READY, timeout=60_000)
@@ -141,16 +150,18 @@ def test_first_visit_prompt_tour_button_and_escape(
     card.wait_for()
     total = step_of(page)[1]
     assert total == 7
-    for _ in range(3):
+    for number in (2, 3, 4):
         page.get_by_test_id("tour-next").click()
-    assert step_of(page)[0] == 4
+        wait_step(page, number)
     assert "bn_1_1" in card.inner_text() and "relu_1_1" in card.inner_text()
     ring = page.get_by_test_id("tour-ring").bounding_box()
     row = page.locator("[data-testid=layer-row][data-layer=relu_1_1]").bounding_box()
     assert ring["x"] <= row["x"] and ring["x"] + ring["width"] >= row["x"] + row["width"]
     page.get_by_test_id("tour-next").click()
+    wait_step(page, 5)
     assert "halves the size: 28×28 → 14×14" in card.inner_text()
     page.get_by_test_id("tour-next").click()
+    wait_step(page, 6)
     assert "global_avg_pool" in card.inner_text()
     settle(page)
     shot(page, "tour-1-desktop-step")
@@ -160,14 +171,14 @@ def test_first_visit_prompt_tour_button_and_escape(
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.dataset.testid") == "tour-next"
     page.keyboard.press("Escape")
-    assert card.count() == 0
-    assert page.get_by_test_id("tour-ring").count() == 0
+    wait_gone(card)
+    wait_gone(page.get_by_test_id("tour-ring"))
 
     # Skip closes it too.
     page.get_by_test_id("tour-start").click()
     card.wait_for()
     page.get_by_test_id("tour-skip").click()
-    assert card.count() == 0
+    wait_gone(card)
 
 
 def test_phone_navbar_and_docked_tour(log_in, browser, live_server, celery_worker, zoo, user):
@@ -206,8 +217,9 @@ def test_phone_navbar_and_docked_tour(log_in, browser, live_server, celery_worke
         card = page.get_by_test_id("tour-card")
         card.wait_for(timeout=30_000)
         page.wait_for_selector(READY, timeout=60_000)
-        for _ in range(2):
+        for number in (2, 3):
             page.get_by_test_id("tour-next").click()
+            wait_step(page, number)
         page.get_by_test_id("layer-panel").wait_for()
         assert "layer=conv_1_1" in page.url
         # The card docks to the bottom of the screen, full width.
@@ -218,6 +230,7 @@ def test_phone_navbar_and_docked_tour(log_in, browser, live_server, celery_worke
         settle(page)
         shot(page, "tour-3-phone-step")
         page.get_by_test_id("tour-next").click()
+        wait_step(page, 4)
         assert "applies ReLU itself" in card.inner_text()
         settle(page)
         shot(page, "tour-4-phone-relu")
