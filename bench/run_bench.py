@@ -253,6 +253,11 @@ def main() -> None:
     parser.add_argument(
         "--no-load", action="store_true", help="skip the load section (50 locust users, 2 min)"
     )
+    parser.add_argument(
+        "--no-real-size",
+        action="store_true",
+        help="skip the real-size networks section (keras.applications at 224×224, ~30 min)",
+    )
     args = parser.parse_args()
     images = sample_pngs(args.runs + 10)
     rows = [
@@ -313,6 +318,7 @@ def main() -> None:
         (args.no_attribution, "attribution_bench.py"),
         (args.no_dataset, "dataset_bench.py"),
         (args.no_feature_vis, "feature_vis_bench.py"),
+        (args.no_real_size, "real_size_bench.py"),
     ):
         if not skip:
             lines += section_in_own_process(script)
