@@ -99,15 +99,16 @@ def run_analysis(
             filename = f"layer{info['index']:03d}.npy"
             if position in kept:
                 np.save(tmp / filename, np.asarray(activation, dtype=dtype))
-            layers.append(
-                {
-                    "index": info["index"],
-                    "name": info["name"],
-                    "type": info["type"],
-                    "shape": list(activation.shape),
-                    "file": filename,
-                }
-            )
+            entry = {
+                "index": info["index"],
+                "name": info["name"],
+                "type": info["type"],
+                "shape": list(activation.shape),
+                "file": filename,
+            }
+            if dtype != "float32":  # absent: float32 (results stored before budgets too)
+                entry["dtype"] = dtype
+            layers.append(entry)
         np.save(tmp / "probabilities.npy", probabilities.astype(np.float32))
         atomic_replace_dir(tmp, out_dir)
     except BaseException:
