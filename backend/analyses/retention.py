@@ -136,8 +136,9 @@ def prune(*, dry_run: bool = False, now=None) -> PruneReport:
         results = list(
             AnalysisResult.objects.filter(analyses__owner=user).distinct().order_by("used_at", "pk")
         )
-        # After this pass's removals (a dry run counts what it would have removed).
-        freed = {item.result_id: item.bytes for item in report.pruned}
+        # Rows read now count this pass's removals already; a dry run removed nothing, so it
+        # subtracts what it would have removed.
+        freed = {item.result_id: item.bytes for item in report.pruned} if dry_run else {}
         total = sum(result.disk_bytes - freed.get(result.pk, 0) for result in results)
         for result in results:
             if total <= quota:
