@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from django.db import transaction
+from django.utils import timezone
 
 from backend.analyses.models import Analysis, AnalysisResult
 from backend.jobs import services as jobs
@@ -30,6 +31,8 @@ def create_analysis(owner, network: Network, image: UploadedImage, epoch: int = 
     if cached is not None and not cached.is_stored():
         cached.delete()  # its files are gone: compute again
         cached = None
+    if cached is not None:
+        AnalysisResult.objects.filter(pk=cached.pk).update(used_at=timezone.now())
     with transaction.atomic():
         if cached is not None:
             job = jobs.create_job(
@@ -54,19 +57,17 @@ def load_pixels(image: UploadedImage):
     return decode_image(image.path.read_bytes()).pixels
 
 
-def compute_result(network: Network, pixels, out_dir: Path, epoch: int = 0):
+def compute_result(
+    network: Network, pixels, out_dir: Path, epoch: int = 0, budget_bytes: int | None = None
+):
     """One forward pass through every layer; writes the .npy files; returns AnalysisOutput.
 
-    ``epoch`` > 0 runs the network with the weights saved after that training epoch."""
+    ``epoch`` > 0 runs the network with the weights saved after that training epoch.
+    ``budget_bytes`` bounds the layer files kept (see worker.techniques.analysis.plan_storage);
+    None keeps every layer in float32 (the CLI)."""
     from worker.techniques.analysis import run_analysis
 
     handle = network.compute_handle()
-    if epoch:
-        checkpoint = handle.checkpoint_path(epoch)
-        if checkpoint is None:
-            raise FileNotFoundError(f"no checkpoint for epoch {epoch}")
-        extractor = handle.extractor(checkpoint)
-    else:
-        extractor = handle.extractor()
+    extractor = handle.extractor_at(epoch)
     x = handle.preprocess(pixels)
-    return run_analysis(extractor, x, out_dir)
+    return run_analysis(extractor, x, out_dir, budget_bytes)

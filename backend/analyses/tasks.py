@@ -17,3 +17,20 @@ def run_analysis(*, job_id: int) -> None:
     from backend.jobs.runner import run_job
 
     run_job(job_id)
+
+
+@shared_task(
+    name="analyses.prune_results",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=300,
+    time_limit=360,
+    ignore_result=True,
+    # Periodic (beat): a late run is superseded by the next.
+    expires=600,
+)
+def prune_results() -> None:
+    """The retention policy of stored results (backend/analyses/retention.py)."""
+    from backend.analyses.retention import prune
+
+    prune()

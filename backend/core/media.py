@@ -117,6 +117,29 @@ def exists(relative: str | os.PathLike) -> bool:
     return enabled() and bool(_remote_names(name, limit=1))
 
 
+def folder_files(relative: str | os.PathLike) -> dict[str, int]:
+    """The files stored under the folder ``relative`` (names relative to it) and their sizes:
+    in the object store when there is one (the shared truth), else on this machine."""
+    name = clean(relative)
+    if enabled():
+        prefix = _key(name) + "/"
+        return {
+            summary.key[len(prefix) :]: summary.size
+            for summary in _bucket().objects.filter(Prefix=prefix)
+        }
+    folder = media_root() / name
+    if not folder.is_dir():
+        return {}
+    return {
+        p.relative_to(folder).as_posix(): p.stat().st_size for p in folder.rglob("*") if p.is_file()
+    }
+
+
+def folder_bytes(relative: str | os.PathLike) -> int:
+    """The bytes stored under the folder ``relative`` (0 when it does not exist)."""
+    return sum(folder_files(relative).values())
+
+
 def write_file(relative: str | os.PathLike, data: bytes) -> Path:
     """Store ``data`` as the file ``relative``: written whole (a temporary file, fsync, rename),
     so a reader never sees half a file, then published. The one way to store a new file."""

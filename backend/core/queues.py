@@ -27,6 +27,8 @@ TASK_QUEUES: dict[str, CeleryQueue] = {
     "datasets.register_dataset": CeleryQueue.CPU_HEAVY,
     # Re-queues jobs whose worker died: tiny, and must not wait behind heavy work.
     "jobs.sweep": CeleryQueue.DEFAULT,
+    # Removes the layer files of old results (retention): file deletions, seconds.
+    "analyses.prune_results": CeleryQueue.DEFAULT,
 }
 
 

@@ -79,6 +79,7 @@ TABLE: dict[tuple[str, str], dict] = {
     ("GET", "/api/images/{id}/file/"): PRIVATE,
     ("GET", "/api/analyses/"): PRIVATE_LIST,
     ("POST", "/api/analyses/"): CREATE,
+    ("GET", "/api/analyses/storage/"): SIGNED_IN,
     ("GET", "/api/analyses/{id}/"): PRIVATE,
     ("GET", "/api/analyses/{id}/input/"): PRIVATE,
     ("GET", "/api/analyses/{id}/activations/"): PRIVATE,

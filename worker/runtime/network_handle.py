@@ -90,6 +90,16 @@ class NetworkHandle:
             return model_cache.get_extractor(path, self.weights_sha256)
         return model_cache.get_checkpoint_extractor(path, self.weights_sha256, str(checkpoint))
 
+    def extractor_at(self, epoch: int = 0) -> ActivationExtractor:
+        """The layer extractor of the trained network (``epoch`` 0) or of the weights saved
+        after training ``epoch``; FileNotFoundError when that checkpoint is not kept."""
+        if not epoch:
+            return self.extractor()
+        checkpoint = self.checkpoint_path(epoch)
+        if checkpoint is None:
+            raise FileNotFoundError(f"no checkpoint for epoch {epoch}")
+        return self.extractor(checkpoint)
+
     def attribution_model(self, *, scratch: bool = False) -> AttributionModel:
         """Scores and gradients, from the cache, with this network's black value as the
         baseline; ``scratch`` gives the separate instance trust checks may randomise."""

@@ -78,6 +78,15 @@ class ActivationExtractor:
         """Outputs for one preprocessed image H x W x C, batch axis dropped."""
         return [o[0] for o in self.run_batch(np.asarray(x, dtype=np.float32)[np.newaxis])]
 
+    def run_layers(self, x: np.ndarray, positions: list[int]) -> list[np.ndarray]:
+        """Outputs of the layers at ``positions`` (in ``self.layers``) for one image H x W x C,
+        batch axis dropped: the same traced pass, only the asked-for tensors copied out."""
+        x = np.asarray(x, dtype=np.float32)[np.newaxis]
+        if tuple(x.shape[1:]) != self.input_shape:
+            raise ValueError(f"expected an image of shape {self.input_shape}, got {x.shape[1:]}")
+        outputs = self._forward(x)
+        return [np.asarray(outputs[p].numpy()[0], dtype=np.float32) for p in positions]
+
     def probabilities(self, last_output: np.ndarray) -> np.ndarray:
         """Class probabilities from the model output (softmax applied unless already)."""
         out = np.asarray(last_output, dtype=np.float32)

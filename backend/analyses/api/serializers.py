@@ -58,6 +58,7 @@ class AnalysisSerializer(serializers.ModelSerializer):
     prediction = serializers.SerializerMethodField()
     layers = serializers.SerializerMethodField()
     epoch = serializers.SerializerMethodField()
+    disk_bytes = serializers.SerializerMethodField()
 
     class Meta:
         model = Analysis
@@ -72,6 +73,7 @@ class AnalysisSerializer(serializers.ModelSerializer):
             "prediction",
             "layers",
             "activations_url",
+            "disk_bytes",
             "created_at",
         ]
         read_only_fields = fields
@@ -79,6 +81,11 @@ class AnalysisSerializer(serializers.ModelSerializer):
     def get_epoch(self, analysis: Analysis) -> int | None:
         """The training epoch whose weights were used; null for the trained network."""
         return analysis.epoch or None
+
+    def get_disk_bytes(self, analysis: Analysis) -> int:
+        """Bytes kept on disk for this analysed image (its stored layers, probabilities and
+        previews; shared with identical analyses); 0 before there is a result."""
+        return analysis.result.disk_bytes if analysis.result_id is not None else 0
 
     def _done(self, analysis: Analysis) -> bool:
         return analysis.result_id is not None and analysis.job.status == "succeeded"
@@ -136,3 +143,15 @@ class AnalysisSerializer(serializers.ModelSerializer):
             for layer in analysis.result.layers
         ]
         return ActivationLayerSerializer(rows, many=True).data
+
+
+class StorageSerializer(serializers.Serializer):
+    disk_bytes = serializers.IntegerField(
+        help_text="bytes kept for the distinct results of your analyses"
+    )
+    quota_bytes = serializers.IntegerField(
+        help_text="beyond this, the least recently used results lose their layer files"
+    )
+    max_age_days = serializers.FloatField(
+        help_text="results unused this long lose their layer files (recomputed on request)"
+    )

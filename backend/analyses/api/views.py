@@ -7,8 +7,12 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
-from backend.analyses import services
-from backend.analyses.api.serializers import AnalysisCreateSerializer, AnalysisSerializer
+from backend.analyses import services, storage
+from backend.analyses.api.serializers import (
+    AnalysisCreateSerializer,
+    AnalysisSerializer,
+    StorageSerializer,
+)
 from backend.analyses.bundle import build_bundle
 from backend.analyses.models import Analysis
 from backend.core.files import npy_response, private_file_response
@@ -53,6 +57,19 @@ class AnalysisViewSet(
         analysis = self.get_queryset().get(pk=analysis.pk)
         return Response(AnalysisSerializer(analysis).data, status=status.HTTP_202_ACCEPTED)
 
+    @extend_schema(responses={200: StorageSerializer})
+    @action(detail=False, methods=["get"], url_path="storage", url_name="storage")
+    def storage(self, request):
+        """Disk kept for your analyses' results, and the retention policy's limits."""
+        from backend.analyses import retention
+
+        data = {
+            "disk_bytes": retention.user_disk_bytes(request.user),
+            "quota_bytes": retention.quota_bytes(),
+            "max_age_days": retention.max_age().total_seconds() / 86400,
+        }
+        return Response(StorageSerializer(data).data)
+
     @extend_schema(
         parameters=[OpenApiParameter("dtype", str, enum=["float32", "float16"])],
         responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
@@ -66,9 +83,13 @@ class AnalysisViewSet(
     @extend_schema(
         operation_id="analyses_activations_bundle",
         parameters=[OpenApiParameter("dtype", str, enum=["float32", "float16"])],
-        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+        responses={
+            (200, "application/octet-stream"): OpenApiTypes.BINARY,
+            409: OpenApiTypes.OBJECT,
+        },
         description="Every layer's activation in one response (see backend/analyses/bundle.py): "
-        "b'CSB1', a uint32 header length, a JSON index of offsets, then one .npy per layer.",
+        "b'CSB1', a uint32 header length, a JSON index of offsets, then one .npy per layer. "
+        "409 when not every layer is kept on disk (use the per-layer endpoint).",
     )
     @action(detail=True, methods=["get"], url_path="activations", url_name="activations")
     def activations(self, request, pk=None):
@@ -76,8 +97,14 @@ class AnalysisViewSet(
 
     @extend_schema(
         parameters=[OpenApiParameter("dtype", str, enum=["float32", "float16"])],
-        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
-        description="One layer's activation (batch axis dropped) as a NumPy .npy file.",
+        responses={
+            (200, "application/octet-stream"): OpenApiTypes.BINARY,
+            202: OpenApiTypes.OBJECT,
+        },
+        description="One layer's activation (batch axis dropped) as a NumPy .npy file. A layer "
+        "not kept on disk (a large network, or removed by the retention policy), or asked for "
+        "as float32 when kept in float16, answers 202 {detail, job}: the job computes and "
+        "stores it, then this URL answers 200.",
     )
     @action(
         detail=True,
@@ -93,7 +120,10 @@ class AnalysisViewSet(
             OpenApiParameter("channel", int, required=True, description="output channel"),
             OpenApiParameter("dtype", str, enum=["float32", "float16"]),
         ],
-        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+        responses={
+            (200, "application/octet-stream"): OpenApiTypes.BINARY,
+            202: OpenApiTypes.OBJECT,
+        },
         description="For a Conv2D layer, one output channel split into its per-input-channel "
         "parts (the input channel convolved with its own kernel slice): C_in×H×W as .npy. "
         "Their sum plus the channel's bias is the layer's output before its activation.",
@@ -130,6 +160,15 @@ def activations_bundle_response(analysis, request):
         return Response(
             {"detail": "dtype must be float32 or float16."}, status=status.HTTP_400_BAD_REQUEST
         )
+    if not storage.all_layers_stored(analysis.result):
+        return Response(
+            {
+                "detail": "Not every layer of this analysis is kept on disk, so there is no "
+                "whole bundle: fetch the layers one at a time (activations/<index>/) or the "
+                "previews."
+            },
+            status=status.HTTP_409_CONFLICT,
+        )
     try:
         data = build_bundle(
             analysis.result.local_dir(),
@@ -144,22 +183,32 @@ def activations_bundle_response(analysis, request):
     return response
 
 
+def computing_response(job) -> Response:
+    """A layer not on disk: 202 with the job that computes it; the same URL answers 200 once
+    the job has succeeded."""
+    return Response(
+        {"detail": "This layer is being computed.", "job": job.pk},
+        status=status.HTTP_202_ACCEPTED,
+    )
+
+
 def activation_response(analysis, request, index: int):
     if analysis.result is None:
         raise Http404("This analysis has no result yet.")
-    layer = next((item for item in analysis.result.layers if item["index"] == index), None)
+    layer = storage.find_layer(analysis.result, index)
     if layer is None:
         raise Http404("There is no such layer.")
-    path = analysis.result.file(layer["file"])
     dtype = request.query_params.get("dtype", "float32")
-    if dtype == "float32":
-        return private_file_response(path, "application/octet-stream", filename=layer["file"])
-    if dtype != "float16":
+    if dtype not in ("float32", "float16"):
         return Response(
             {"detail": "dtype must be float32 or float16."}, status=status.HTTP_400_BAD_REQUEST
         )
-    if not path.is_file():
-        raise Http404("This file is no longer available.")
+    exact = dtype == "float32"
+    path = storage.stored_file(analysis.result, layer, exact)
+    if path is None:
+        return computing_response(storage.request_layer(analysis, layer, exact))
+    if exact:
+        return private_file_response(path, "application/octet-stream", filename=layer["file"])
     return npy_response(np.load(path, allow_pickle=False).astype("<f2"))
 
 
@@ -182,9 +231,12 @@ def intermediate_response(analysis, request, index: int):
     if dtype not in ("float32", "float16"):
         raise ValidationError({"dtype": "dtype must be float32 or float16."})
     source = described["inbound"][0] if described["inbound"] else None
-    if source in layers:  # the previous layer's stored activation
+    if source in layers:  # the previous layer's activation, exact
         stored = next(x for x in analysis.result.layers if x["name"] == source)
-        x = np.load(analysis.result.file(stored["file"]), allow_pickle=False)
+        path = storage.stored_file(analysis.result, stored, exact=True)
+        if path is None:  # not on disk (or only in float16): computed first
+            return computing_response(storage.request_layer(analysis, stored, exact=True))
+        x = np.load(path, allow_pickle=False)
     else:  # the first layer reads the preprocessed image
         x = network_input(analysis)
     kernel_file = (described.get("weights") or {}).get("kernel")

@@ -245,6 +245,18 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env.float("CONVSCOPE_SWEEP_EVERY_S", default=30.0),
     }
 }
+# Stored analysis results (backend.analyses.storage, retention). Per analysis, layer activations
+# are kept on disk up to this many bytes (all of them, exact, when they fit; else float16, the
+# smallest first); the rest are computed on request. Results of a user beyond the quota, or
+# unused for the age limit, lose their layer files (oldest first; recomputed on request), by
+# `manage.py prune_results` and by beat every CONVSCOPE_PRUNE_EVERY_S.
+ANALYSIS_STORE_BUDGET_BYTES = env.int("ANALYSIS_STORE_BUDGET_BYTES", default=12 * 1024 * 1024)
+RESULT_QUOTA_BYTES_PER_USER = env.int("RESULT_QUOTA_BYTES_PER_USER", default=2 * 1024**3)
+RESULT_MAX_AGE_DAYS = env.float("RESULT_MAX_AGE_DAYS", default=30.0)
+CELERY_BEAT_SCHEDULE["prune-results"] = {
+    "task": "analyses.prune_results",
+    "schedule": env.float("CONVSCOPE_PRUNE_EVERY_S", default=3600.0),
+}
 # A running job's worker touches its row this often; a row untouched for the lease (or whose
 # worker process on this machine is gone) belongs to a dead worker and is run again, at most
 # CONVSCOPE_JOB_MAX_DELIVERIES times in all: a job that keeps killing its worker is "poison".
