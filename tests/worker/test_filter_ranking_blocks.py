@@ -115,7 +115,12 @@ def test_depthwise_ablation_in_a_residual_block_equals_zeroing_the_filter():
     model = keras.Model(inputs, keras.layers.Dense(5, activation="softmax")(pooled))
     x = np.random.default_rng(1).normal(size=(200, 12, 12, 4)).astype(np.float32)
     labels = np.argmax(np.asarray(model(x)), axis=1)
-    ranking = rank_filters(model, "depthwise", x[:20], x, labels, batch=64)
+    reports: list[float] = []
+    ranking = rank_filters(
+        model, "depthwise", x[:20], x, labels, batch=64, progress=lambda f, _: reports.append(f)
+    )
+    # per filter and batch (4 batches of at most 64 images): rising to 1
+    assert len(reports) == 1 + 4 * 16 and reports == sorted(reports) and reports[-1] == 1.0
     assert ranking["filters"] == 16 and ranking["baseline_accuracy"] == 1.0
     expected = _reference_accuracies(model, "depthwise", list(range(16)), x, labels)
     assert [r["ablation_accuracy"] for r in ranking["rows"]] == expected

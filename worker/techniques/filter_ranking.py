@@ -210,7 +210,8 @@ class _RunningStats:
     """``activation_stats`` over batches, without keeping the activations."""
 
     def __init__(self) -> None:
-        self.count, self.total, self.peak, self.active = 0, None, None, None
+        self.count, self.pixels = 0, 0
+        self.total = self.peak = self.active = None
 
     def add(self, activations: np.ndarray) -> None:
         a = np.asarray(activations, np.float64)
