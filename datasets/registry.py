@@ -9,14 +9,25 @@ from pathlib import Path
 from datasets.base import Dataset
 from datasets.digits import Digits
 from datasets.fashion_mnist import FashionMNIST
+from datasets.photos import Photos
 
 # One instance per dataset so the in-process array cache is shared by all callers.
 _DATASETS: dict[str, Dataset] = {ds.name: ds for ds in (FashionMNIST(), Digits())}
 
 
+# Sample sets: pictures to open, not training data (no train split); built in like the
+# datasets above, but listed apart so list_datasets() stays the training datasets.
+_SAMPLE_SETS: dict[str, Dataset] = {ds.name: ds for ds in (Photos(),)}
+
+
 def list_datasets() -> list[Dataset]:
     """All known datasets, in a fixed order."""
     return list(_DATASETS.values())
+
+
+def list_sample_sets() -> list[Dataset]:
+    """The built-in sample sets (``photos``), in a fixed order."""
+    return list(_SAMPLE_SETS.values())
 
 
 # Registered (stored) datasets live in <root>/<name>/ (see datasets.stored); the web
@@ -76,8 +87,10 @@ def get_dataset(name: str) -> Dataset:
     """The dataset called ``name`` (built-in, else stored); ``KeyError`` if there is none."""
     if name in _DATASETS:
         return _DATASETS[name]
+    if name in _SAMPLE_SETS:
+        return _SAMPLE_SETS[name]
     stored = _stored_dataset(name)
     if stored is not None:
         return stored
-    known = ", ".join(sorted(_DATASETS))
+    known = ", ".join(sorted({*_DATASETS, *_SAMPLE_SETS}))
     raise KeyError(f"unknown dataset {name!r}; known datasets: {known}")

@@ -11,6 +11,10 @@ ZOO_DIR = Path(__file__).resolve().parent
 
 # Public name -> package folder under model_zoo/ (folders must be valid module names).
 _MODULES: dict[str, str] = {"tiny-vgg": "tiny_vgg", "deep-bn": "deep_bn"}
+# Pretrained networks converted from a registry package's weights (``<folder>/convert.py``
+# ``build()``), not trained here; their files are built by `make dev`, not committed.
+_CONVERTED: dict[str, str] = {"efficientnet-lite0": "efficientnet_lite0"}
+_ALL: dict[str, str] = {**_MODULES, **_CONVERTED}
 
 
 @dataclass
@@ -23,7 +27,12 @@ class ZooEntry:
     @property
     def module(self) -> str:
         """The package holding ``architecture`` and ``recipe``, e.g. ``model_zoo.tiny_vgg``."""
-        return f"model_zoo.{_MODULES[self.name]}"
+        return f"model_zoo.{_ALL[self.name]}"
+
+    @property
+    def converted(self) -> bool:
+        """Built by converting published weights (``convert.build``) rather than trained."""
+        return self.name in _CONVERTED
 
     @property
     def model_path(self) -> Path:
@@ -58,13 +67,18 @@ def sha256_file(path: Path) -> str:
 
 
 def list_zoo() -> list[ZooEntry]:
-    """Every zoo network, built or not, in a fixed order."""
+    """Every zoo network trained here (files committed), built or not, in a fixed order."""
     return [ZooEntry(name, ZOO_DIR / folder) for name, folder in _MODULES.items()]
+
+
+def list_converted() -> list[ZooEntry]:
+    """The pretrained zoo networks converted at build time (``efficientnet-lite0``)."""
+    return [ZooEntry(name, ZOO_DIR / folder) for name, folder in _CONVERTED.items()]
 
 
 def get_zoo_entry(name: str) -> ZooEntry:
     """The zoo network called ``name``; ``KeyError`` if there is none."""
-    if name not in _MODULES:
-        known = ", ".join(_MODULES)
+    if name not in _ALL:
+        known = ", ".join(_ALL)
         raise KeyError(f"unknown zoo network {name!r}; known networks: {known}")
-    return ZooEntry(name, ZOO_DIR / _MODULES[name])
+    return ZooEntry(name, ZOO_DIR / _ALL[name])

@@ -58,7 +58,7 @@ ensure_venv() {
   if ! stamp_ok venv "$h"; then
     say "Installing Python dependencies"
     "$PY" -m pip install -q --upgrade pip
-    "$PY" -m pip install -q -e "$ROOT[test]"
+    "$PY" -m pip install -q -e "$ROOT[test,zoo]"
     stamp_set venv "$h"
   fi
 }
@@ -86,7 +86,7 @@ ensure_database() {
 }
 
 ensure_zoo() {
-  local h; h="$( (cat "$ROOT"/model_zoo/*/manifest.json "$ROOT"/model_zoo/*/checkpoints/history.json 2>/dev/null; echo "${DATABASE_URL:-sqlite}") | sha256sum | cut -c1-32)"
+  local h; h="$( (cat "$ROOT"/model_zoo/*/manifest.json "$ROOT"/model_zoo/*/checkpoints/history.json "$ROOT"/model_zoo/*/convert.py 2>/dev/null; echo "${DATABASE_URL:-sqlite}") | sha256sum | cut -c1-32)"
   if ! stamp_ok zoo "$h" || [ ! -d "$ROOT/var/media/networks" ]; then
     say "Building and registering the model zoo"
     "$PY" "$ROOT/manage.py" build_zoo

@@ -7,13 +7,13 @@ import numpy as np
 from backend.core import media
 from backend.datasets.models import Dataset
 from backend.datasets.registration import DatasetRegistrationError
-from datasets.registry import get_dataset, list_datasets
+from datasets.registry import get_dataset, list_datasets, list_sample_sets
 from worker.inputs.images import encode_png
 
 
 def sync_builtin_datasets() -> list[Dataset]:
     rows = []
-    for dataset in list_datasets():
+    for dataset in [*list_datasets(), *list_sample_sets()]:
         manifest = dataset.manifest
         row, _ = Dataset.objects.update_or_create(
             name=dataset.name,

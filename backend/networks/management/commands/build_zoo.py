@@ -1,5 +1,6 @@
 """Train what is missing from the model zoo and register every zoo network (idempotent)."""
 
+import importlib
 import time
 
 from django.core.management.base import BaseCommand, CommandError
@@ -20,16 +21,25 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, names: list[str], retrain: bool, **options):
-        from model_zoo.registry import get_zoo_entry, list_zoo
+        from model_zoo.registry import get_zoo_entry, list_converted, list_zoo
         from model_zoo.train import train
 
         sync_builtin_datasets()
         try:
-            entries = [get_zoo_entry(name) for name in names] if names else list_zoo()
+            entries = (
+                [get_zoo_entry(name) for name in names]
+                if names
+                else [*list_zoo(), *list_converted()]
+            )
         except KeyError as exc:
             raise CommandError(str(exc.args[0] if exc.args else exc)) from exc
         for entry in entries:
-            if retrain or not entry.is_built():
+            if entry.converted and (retrain or not entry.is_built()):
+                self.stdout.write(f"Converting {entry.name} from its published weights…")
+                manifest = importlib.import_module(f"{entry.module}.convert").build()
+                self.stdout.write(f"  converted in {manifest['build_seconds']:.0f} s")
+                sync_builtin_datasets()  # the Photos set takes its class names from it
+            elif retrain or not entry.is_built():
                 self.stdout.write(f"Training {entry.name} (this takes a few minutes)…")
                 started = time.perf_counter()
                 manifest = train(entry.name)
@@ -47,7 +57,12 @@ class Command(BaseCommand):
                 self.stdout.write(f"{entry.name} v{manifest['version']} is up to date.")
                 continue
             network = register_zoo_entry(entry)
+            accuracy = (
+                f"test accuracy {network.test_accuracy:.4f}"
+                if network.test_accuracy is not None
+                else "pretrained"
+            )
             self.stdout.write(
                 f"Registered {network.name} v{network.version} "
-                f"({len(network.layers)} layers, test accuracy {network.test_accuracy:.4f})."
+                f"({len(network.layers)} layers, {accuracy})."
             )
