@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from worker.techniques.activations import ActivationExtractor
+from worker.techniques.previews import PREVIEWS_FILE, build_previews
 
 
 @dataclass
@@ -62,6 +63,8 @@ def run_analysis(extractor: ActivationExtractor, x: np.ndarray, out_dir: Path) -
                 }
             )
         np.save(tmp / "probabilities.npy", probabilities.astype(np.float32))
+        # the overview's small previews, from the arrays still in memory
+        (tmp / PREVIEWS_FILE).write_bytes(build_previews(zip(layers, outputs, strict=True)))
         atomic_replace_dir(tmp, out_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
