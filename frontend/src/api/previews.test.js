@@ -45,7 +45,13 @@ describe('previews', () => {
       { entry: { index: 9, name: 'fc', scale: [0, 0], shape: [10], channels: 1 }, bytes: npyU8([1, 2, 1], [0, 0]) },
     ])
     const [conv, fc] = parsePreviews(buf)
-    expect(conv).toMatchObject({ index: 4, name: 'conv1_conv', fullShape: [112, 112, 64], channels: 2, shape: [1, 3, 2] })
+    expect(conv).toMatchObject({
+      index: 4,
+      name: 'conv1_conv',
+      fullShape: [112, 112, 64],
+      channels: 2,
+      shape: [1, 3, 2],
+    })
     expect(Array.from(conv.data)).toEqual(Array.from(q).map((v) => Math.fround(-2 + (v * 5) / 255)))
     expect(conv.data[0]).toBe(-2)
     expect(conv.data[3]).toBe(3)

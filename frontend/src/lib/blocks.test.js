@@ -12,7 +12,16 @@ const everyIndex = (tree) =>
 describe('detectBlocks on real networks', () => {
   it('ResNet50: a stem, four stages of 3, 4, 6 and 3 residual blocks, each ending in its Add', () => {
     const tree = detectBlocks(resnet50)
-    expect(top(tree)).toEqual(['[conv1]', '[pool1]', '[conv2]', '[conv3]', '[conv4]', '[conv5]', 'avg_pool', 'predictions'])
+    expect(top(tree)).toEqual([
+      '[conv1]',
+      '[pool1]',
+      '[conv2]',
+      '[conv3]',
+      '[conv4]',
+      '[conv5]',
+      'avg_pool',
+      'predictions',
+    ])
     const stages = tree.filter((n) => /^conv[2-5]$/.test(n.label))
     expect(stages.map((s) => s.children.length)).toEqual([3, 4, 6, 3])
     for (const stage of stages)

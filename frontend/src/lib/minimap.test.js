@@ -20,7 +20,16 @@ describe('minimap maths', () => {
     expect(v.left + v.width / 2).toBeCloseTo(100)
   })
   it('columns shrink to the map, at least a pixel wide', () => {
-    expect(columnsOnMap([{ x: 0, width: 100 }, { x: 6500, width: 5 }], 13000, 260)).toEqual([
+    expect(
+      columnsOnMap(
+        [
+          { x: 0, width: 100 },
+          { x: 6500, width: 5 },
+        ],
+        13000,
+        260,
+      ),
+    ).toEqual([
       { left: 0, width: 2 },
       { left: 130, width: 1 },
     ])
