@@ -157,6 +157,9 @@ def test_resnet50_overview_blocks_minimap_search_and_exact_values(
     assert readout.get_attribute("data-channel") == "1"
     assert float(readout.get_attribute("data-value")) == float(values[row_, col, 1])
     assert "Showing 64 of 128 maps" in page.get_by_test_id("maps-paging").inner_text()
+    page.get_by_test_id("maps-more").click()
+    page.locator("[data-testid=layer-map][data-channel='127']").wait_for()
+    assert page.get_by_test_id("layer-map").count() == 128
 
 
 def test_densenet121_overview_screenshot(
