@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from worker.techniques.activations import ActivationExtractor
+from worker.techniques.previews import PREVIEWS_FILE, build_previews
 
 # A .npy file of these arrays: a 128-byte header (format 1.0, padded), then the data.
 NPY_HEADER_BYTES = 128
@@ -110,6 +111,8 @@ def run_analysis(
                 entry["dtype"] = dtype
             layers.append(entry)
         np.save(tmp / "probabilities.npy", probabilities.astype(np.float32))
+        # the overview's small previews, from the arrays still in memory
+        (tmp / PREVIEWS_FILE).write_bytes(build_previews(zip(layers, outputs, strict=True)))
         atomic_replace_dir(tmp, out_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

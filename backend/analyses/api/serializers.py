@@ -55,6 +55,7 @@ class AnalysisSerializer(serializers.ModelSerializer):
     true_label = serializers.SerializerMethodField()
     input = serializers.SerializerMethodField()
     activations_url = serializers.SerializerMethodField()
+    previews_url = serializers.SerializerMethodField()
     prediction = serializers.SerializerMethodField()
     layers = serializers.SerializerMethodField()
     epoch = serializers.SerializerMethodField()
@@ -74,6 +75,7 @@ class AnalysisSerializer(serializers.ModelSerializer):
             "layers",
             "activations_url",
             "disk_bytes",
+            "previews_url",
             "created_at",
         ]
         read_only_fields = fields
@@ -114,6 +116,13 @@ class AnalysisSerializer(serializers.ModelSerializer):
         if not self._done(analysis):
             return None
         return reverse("analysis-activations", args=[analysis.pk])
+
+    def get_previews_url(self, analysis: Analysis) -> str | None:
+        """Small uint8 previews of the layers (?from=&to= picks an index range): what the
+        overview of a large network loads."""
+        if not self._done(analysis):
+            return None
+        return reverse("analysis-previews", args=[analysis.pk])
 
     def get_true_label(self, analysis: Analysis) -> str | None:
         return analysis.image.true_label or None

@@ -21,6 +21,18 @@ from backend.core.throttling import JobRateThrottle
 from backend.networks.models import Network
 from backend.uploads.api.choice import image_from_choice
 
+PREVIEW_PARAMETERS = [
+    OpenApiParameter("from", int, description="first layer index (default: the first)"),
+    OpenApiParameter("to", int, description="layer index to stop before (default: all)"),
+]
+PREVIEWS_DESCRIPTION = (
+    "Small previews of the layers with from ≤ index < to, for the overview: a CSB1 bundle "
+    "(see /activations/) whose header entries also carry scale [lo, hi], shape (the full "
+    "layer shape) and channels (K); each part a uint8 .npy, h×w×K: the first K ≤ 8 maps "
+    "area-averaged to a side of at most 32, value = lo + q / 255 × (hi − lo). A vector layer: "
+    "its first 1024 values, 1×n×1."
+)
+
 
 class AnalysisViewSet(
     mixins.CreateModelMixin,
@@ -94,6 +106,15 @@ class AnalysisViewSet(
     @action(detail=True, methods=["get"], url_path="activations", url_name="activations")
     def activations(self, request, pk=None):
         return activations_bundle_response(self.get_object(), request)
+
+    @extend_schema(
+        parameters=PREVIEW_PARAMETERS,
+        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+        description=PREVIEWS_DESCRIPTION,
+    )
+    @action(detail=True, methods=["get"], url_path="previews", url_name="previews")
+    def previews(self, request, pk=None):
+        return previews_response(self.get_object(), request)
 
     @extend_schema(
         parameters=[OpenApiParameter("dtype", str, enum=["float32", "float16"])],
@@ -190,6 +211,27 @@ def computing_response(job) -> Response:
         {"detail": "This layer is being computed.", "job": job.pk},
         status=status.HTTP_202_ACCEPTED,
     )
+
+
+def previews_response(analysis, request):
+    from backend.analyses.previews import previews_range
+
+    if analysis.result is None:
+        raise Http404("This analysis has no result yet.")
+    bounds = {}
+    for key in ("from", "to"):
+        value = request.query_params.get(key)
+        if value is not None and not is_id(value):
+            raise ValidationError({key: f"{key} must be a layer index (a whole number ≥ 0)."})
+        bounds[key] = None if value is None else int(value)
+    try:
+        data = previews_range(analysis.result, bounds["from"], bounds["to"])
+    except FileNotFoundError as exc:
+        raise Http404("The stored activations are no longer available.") from exc
+    response = HttpResponse(data, content_type="application/octet-stream")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
 
 
 def activation_response(analysis, request, index: int):

@@ -332,6 +332,9 @@ class SharedAnalysisSerializer(AnalysisSerializer):
     def get_activations_url(self, analysis) -> str | None:
         return shared_url(self.token, super().get_activations_url(analysis))
 
+    def get_previews_url(self, analysis) -> str | None:
+        return shared_url(self.token, super().get_previews_url(analysis))
+
     def get_layers(self, analysis) -> list[dict]:
         return [
             {**layer, "url": shared_url(self.token, layer["url"])}

@@ -23,6 +23,11 @@ urlpatterns = [
         name="shared-analysis-activations",
     ),
     path(
+        analysis + "previews/",
+        views.SharedPreviewsView.as_view(),
+        name="shared-analysis-previews",
+    ),
+    path(
         analysis + "activations/<int:index>/",
         views.SharedActivationView.as_view(),
         name="shared-analysis-activation",

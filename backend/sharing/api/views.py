@@ -290,6 +290,17 @@ class SharedActivationsView(SharedView):
         )
 
 
+class SharedPreviewsView(SharedView):
+    @extend_schema(
+        operation_id="shared_analysis_previews",
+        parameters=analysis_files.PREVIEW_PARAMETERS,
+        responses=BINARY,
+        description=analysis_files.PREVIEWS_DESCRIPTION,
+    )
+    def get(self, request, token: str, analysis_id: int):
+        return analysis_files.previews_response(self.shared_analysis(analysis_id), request)
+
+
 class SharedActivationView(SharedView):
     @extend_schema(operation_id="shared_analysis_activation", parameters=[DTYPE], responses=BINARY)
     def get(self, request, token: str, analysis_id: int, index: int):

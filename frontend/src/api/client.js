@@ -105,7 +105,8 @@ function handleAuthFailure(err, authRedirect) {
 /**
  * @param {string} url
  * @param {{method?: string, json?: any, body?: BodyInit, headers?: Record<string,string>,
- *          signal?: AbortSignal, responseType?: 'json'|'arrayBuffer'|'blob', authRedirect?: boolean}} [opts]
+ *          signal?: AbortSignal, responseType?: 'json'|'arrayBuffer'|'blob', authRedirect?: boolean,
+ *          acceptPending?: boolean}} [opts]
  */
 export async function request(url, opts = {}) {
   const { method = 'GET', json, body, signal, responseType = 'json', authRedirect = true } = opts
@@ -137,6 +138,8 @@ export async function request(url, opts = {}) {
     throw err
   }
   if (res.status === 204) return null
+  // a resource still being made: {accepted: the JSON body, e.g. {detail, job}} for callers that wait
+  if (res.status === 202 && opts.acceptPending) return { accepted: parseBody(await res.text().catch(() => '')) }
   if (responseType === 'arrayBuffer') return res.arrayBuffer()
   if (responseType === 'blob') return res.blob()
   const text = await res.text()

@@ -10,3 +10,5 @@ export const LAYER_MAP_PX = 120
 export const KERNEL_MAP_PX = 30
 /** How many output / input channels of kernels the layer view shows before "show all". */
 export const KERNEL_PREVIEW = 8
+/** How many maps of an opened layer are drawn at first (then a page more on demand). */
+export const PANEL_PAGE = 64
