@@ -15,12 +15,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--network", required=True, help="network name")
-        parser.add_argument("--version", type=int, help="the version (default: the newest)")
+        parser.add_argument("--network-version", type=int, help="the version (default: the newest)")
         which = parser.add_mutually_exclusive_group(required=True)
         which.add_argument("--dataset", help="name of a registered dataset")
         which.add_argument("--unlink", action="store_true", help="remove the link")
 
-    def handle(self, *args, network, version, dataset, unlink, **options):
+    def handle(self, *args, network, network_version, dataset, unlink, **options):
+        version = network_version
         try:
             if version is None:
                 net = resolve_network(network)
