@@ -90,6 +90,7 @@ class ModelUploadViewSet(viewsets.ViewSet):
             return _problem(exc)
         return Response(ModelUploadSerializer(upload).data)
 
+    @extend_schema(request=None, responses={204: None})
     def destroy(self, request, pk=None):
         try:
             upload = chunked.find_upload(request.user, pk)
