@@ -291,3 +291,13 @@ def test_a_dataset_is_linked_and_unlinked_later(
     assert Network.objects.get(pk=network.pk).dataset is None
     with pytest.raises(CommandError, match="cannot be changed"):
         call_command("link_dataset", network="tiny-vgg", unlink=True)
+
+
+def test_weights_are_served_as_a_stream(api, zoo, queued, run_queued, model_file):
+    """The weight download never reads the file whole: a streaming FileResponse."""
+    network = register_small(api, run_queued, model_file, name="streamed-net")
+    layer = next(item for item in network.layers if item.get("weights"))
+    response = api.get(f"/api/networks/{network.pk}/layers/{layer['index']}/kernel/")
+    assert response.status_code == 200 and response.streaming
+    kernel = np.load(io.BytesIO(b"".join(response.streaming_content)))
+    assert kernel.shape == tuple(layer["weights"]["kernel_shape"])
