@@ -29,6 +29,7 @@ from backend.explanations.api.views import (
 )
 from backend.features.api.views import FeatureVisViewSet
 from backend.jobs.api.views import JobViewSet
+from backend.networks.api.uploads import ModelUploadViewSet
 from backend.networks.api.views import NetworkViewSet
 from backend.sharing.api.views import LessonViewSet, ShareLinkViewSet
 from backend.uploads.api.views import ImageViewSet
@@ -37,6 +38,7 @@ router = DefaultRouter()
 router.include_root_view = False
 router.register("datasets", DatasetViewSet, basename="dataset")
 router.register("networks", NetworkViewSet, basename="network")
+router.register("uploads/model-chunks", ModelUploadViewSet, basename="model-upload")
 router.register("images", ImageViewSet, basename="image")
 router.register("analyses", AnalysisViewSet, basename="analysis")
 router.register("explanations", ExplanationViewSet, basename="explanation")

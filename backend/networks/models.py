@@ -1,5 +1,6 @@
 """Registered networks: zoo networks trained here and Keras classifiers users brought."""
 
+import uuid
 from pathlib import Path
 
 from django.conf import settings
@@ -165,3 +166,28 @@ class NetworkRegistration(models.Model):
 
     def __str__(self) -> str:
         return f"network registration {self.name} ({self.pk})"
+
+
+class ModelUpload(models.Model):
+    """A model file arriving in chunks (POST /api/uploads/model-chunks/): private to its owner,
+    streamed to a staging file, registered once every byte has arrived."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="model_uploads"
+    )
+    filename = models.CharField(max_length=255)
+    size = models.BigIntegerField()
+    received = models.BigIntegerField(default=0)  # bytes 0..received-1 are on disk
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"model upload {self.filename} ({self.received}/{self.size})"
+
+    @property
+    def complete(self) -> bool:
+        return self.received == self.size

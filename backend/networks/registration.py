@@ -18,12 +18,23 @@ from backend.datasets.models import Dataset
 from backend.networks.models import Network, NetworkSource
 from backend.networks.weights import attach_weight_files, export_weights, file_sha256
 from worker.inputs.input_spec import InputSpec
-from worker.runtime.model_safety import ModelRejected
+from worker.runtime.model_safety import MAX_FILE_BYTES, ModelRejected, size_refusal
 
 ALLOWED_SUFFIXES = (".keras", ".h5")
 
+# The default of settings.CONVSCOPE_MAX_MODEL_UPLOAD_BYTES (kept for importers of this name).
+MAX_MODEL_BYTES = MAX_FILE_BYTES
 
-MAX_MODEL_BYTES = 200 * 1024 * 1024
+
+def max_model_bytes() -> int:
+    """The one model-size limit (settings.CONVSCOPE_MAX_MODEL_UPLOAD_BYTES): web, CLI, worker."""
+    return int(getattr(settings, "CONVSCOPE_MAX_MODEL_UPLOAD_BYTES", MAX_MODEL_BYTES))
+
+
+def model_too_large(size: int) -> str | None:
+    """The refusal sentence when ``size`` bytes is over the model-size limit, else None."""
+    limit = max_model_bytes()
+    return size_refusal(limit) if size > limit else None
 
 
 class RegistrationError(ValueError):
@@ -41,6 +52,7 @@ class RegistrationRequest:
     mean: tuple[float, ...] = (0.0,)
     std: tuple[float, ...] = (1.0,)
     resize: str = "stretch"
+    channel_order: str = "rgb"
     dataset: str | None = None
     public: bool = False
     owner: object | None = None
@@ -158,7 +170,6 @@ def register_uploaded_network(request: RegistrationRequest, report=None) -> Netw
     root = Path(settings.MEDIA_ROOT)
     staging = root / "networks" / f".staging-{uuid.uuid4().hex}"
     staging.mkdir(parents=True)
-    final_dir: Path | None = None
     try:
         staged = staging / f"model{source.suffix.lower()}"
         shutil.copyfile(source, staged)
@@ -168,18 +179,7 @@ def register_uploaded_network(request: RegistrationRequest, report=None) -> Netw
         spec = _check_preprocessing(request, summary, report)
 
         report("store", "running", "Exporting the weights…")
-        with transaction.atomic():
-            check_request(request)  # again: another registration may have taken the name
-            network = _new_network_row(request, dataset, summary, spec, staged)
-            final_dir = root / network.files_folder
-            if final_dir.exists():
-                shutil.rmtree(final_dir)
-            staging.rename(final_dir)
-            network.model_file = str((final_dir / staged.name).relative_to(root))
-            exported = export_weights(network.model_path, network.weights_dir)
-            network.layers = attach_weight_files(summary["layers"], exported)
-            media.publish(network.files_folder)  # the model file and weights, for every machine
-            network.save()
+        network = _store(request, dataset, summary, spec, staging, staged)
         report(
             "store",
             "passed",
@@ -187,10 +187,47 @@ def register_uploaded_network(request: RegistrationRequest, report=None) -> Netw
         )
         return network
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        if final_dir is not None:
+        shutil.rmtree(staging, ignore_errors=True)  # _store undoes its own move
+        raise
+
+
+def _store(
+    request: RegistrationRequest,
+    dataset: Dataset | None,
+    summary: dict,
+    spec: InputSpec,
+    staging: Path,
+    staged: Path,
+) -> Network:
+    """The "store" step. The slow part (loading the model and writing every weight, seconds for
+    a large network) runs before any transaction; then one short transaction picks the version,
+    moves the staged folder into place and saves the row. Nothing holds SQLite's write lock
+    across the export (that made other writers fail with "database is locked")."""
+    root = Path(settings.MEDIA_ROOT)
+    exported = export_weights(staged, staging / "weights")
+    layers = attach_weight_files(summary["layers"], exported)
+    sha256 = file_sha256(staged)
+    network: Network | None = None
+    final_dir: Path | None = None
+    try:
+        with transaction.atomic():
+            check_request(request)  # again: another registration may have taken the name
+            network = _new_network_row(request, dataset, summary, spec, sha256)
+            final_dir = root / network.files_folder
+            if final_dir.exists():  # a leftover of a failed attempt: no row refers to it
+                shutil.rmtree(final_dir)
+            staging.rename(final_dir)
+            network.model_file = str((final_dir / staged.name).relative_to(root))
+            network.layers = layers
+            network.save()
+        media.publish(network.files_folder)  # the model file and weights, for every machine
+    except BaseException:
+        if final_dir is not None and not staging.exists():  # moved into place: undo
+            if network is not None and network.pk:
+                Network.objects.filter(pk=network.pk).delete()  # files never published
             media.remove(media.relative_name(final_dir))
         raise
+    return network
 
 
 def _check_file(source: Path, report) -> None:
@@ -203,8 +240,9 @@ def _check_file(source: Path, report) -> None:
     if not source.is_file():
         raise _failed(report, "file", f"There is no file at {source}.")
     size = source.stat().st_size
-    if size > MAX_MODEL_BYTES:
-        raise _failed(report, "file", "The model file is larger than 200 MB.")
+    refusal = model_too_large(size)
+    if refusal:
+        raise _failed(report, "file", refusal)
     report("file", "passed", f"A {source.suffix.lower()} file of {_megabytes(size)}.")
 
 
@@ -214,7 +252,7 @@ def _check_archive(staged: Path, report) -> None:
 
     report("archive", "running", "Reading the archive and the model configuration…")
     try:
-        check_model_file(staged)
+        check_model_file(staged, max_model_bytes())
     except ModelRejected as exc:
         raise _failed(report, "archive", str(exc)) from exc
     report(
@@ -230,7 +268,7 @@ def _load_in_sandbox(staged: Path, report) -> dict:
 
     report("load", "running", "Loading the model with Keras in a separate, limited process…")
     try:
-        summary = validate_model_file(staged)
+        summary = validate_model_file(staged, max_bytes=max_model_bytes())
     except ModelRejected as exc:
         check = _sandbox_check(exc)
         for earlier in ("load", "image", "forward"):
@@ -306,14 +344,16 @@ def _check_preprocessing(request: RegistrationRequest, summary: dict, report) ->
             mean=tuple(request.mean),
             std=tuple(request.std),
             resize=request.resize,
+            channel_order=request.channel_order,
         )
     except ValueError as exc:
         raise _failed(report, "preprocessing", f"Invalid preprocessing: {exc}") from exc
     report(
         "preprocessing",
         "passed",
-        f"Images are resized to {height}×{width} ({request.resize}), scaled by "
-        f"{request.scale:g}, then normalised.",
+        f"Images are resized to {height}×{width} ({request.resize}), "
+        + ("turned from RGB to BGR, " if spec.channel_order == "bgr" else "")
+        + f"scaled by {request.scale:g}, then normalised.",
     )
     return spec
 
@@ -323,7 +363,7 @@ def _new_network_row(
     dataset: Dataset | None,
     summary: dict,
     spec: InputSpec,
-    staged: Path,
+    sha256: str,
 ) -> Network:
     """The next version's row (not saved yet)."""
     latest = Network.objects.filter(name=request.name).order_by("-version").first()
@@ -336,7 +376,7 @@ def _new_network_row(
         public=request.public,
         source=NetworkSource.UPLOAD,
         dataset=dataset,
-        weights_sha256=file_sha256(staged),
+        weights_sha256=sha256,
         labels=request.labels,
         input_spec=spec.to_dict(),
         params=summary["params"],

@@ -10,10 +10,10 @@ from django.db import transaction
 
 from backend.core import media
 from backend.networks.registration import (
-    MAX_MODEL_BYTES,
     NETWORK_CHECKS,
     RegistrationError,
     RegistrationRequest,
+    max_model_bytes,
     register_uploaded_network,
 )
 
@@ -24,7 +24,8 @@ def staging_root() -> Path:
 
 
 def max_upload_bytes() -> int:
-    return int(getattr(settings, "CONVSCOPE_MAX_MODEL_UPLOAD_BYTES", MAX_MODEL_BYTES))
+    """The model-size limit (one setting for the web, the command line and the worker)."""
+    return max_model_bytes()
 
 
 def stage_upload(upload, suffix: str) -> Path:
@@ -43,6 +44,21 @@ def stage_upload(upload, suffix: str) -> Path:
     return target
 
 
+def stage_file(source: Path) -> Path:
+    """Move a completed chunked upload into a fresh private staging folder; its new path."""
+    folder = staging_root() / uuid.uuid4().hex
+    folder.mkdir(parents=True)
+    target = folder / f"model{source.suffix.lower()}"
+    try:
+        source.rename(target)  # one file system: no copy of hundreds of megabytes
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    shutil.rmtree(source.parent, ignore_errors=True)
+    media.publish(media.relative_name(target))
+    return target
+
+
 def discard_staged(relative: str) -> None:
     """Remove a staged upload's folder (only ever a folder directly in the staging root)."""
     if not relative:
@@ -53,14 +69,17 @@ def discard_staged(relative: str) -> None:
 
 
 def create_registration(owner, upload, params: dict):
-    """Stage the upload, record the request and queue its job; the NetworkRegistration."""
+    """Stage the upload (an uploaded file, or the Path of a completed chunked upload), record
+    the request and queue its job; the NetworkRegistration."""
     from backend.jobs import services as jobs
     from backend.jobs.checks import initial_checks
     from backend.jobs.models import JobKind
     from backend.networks.models import NetworkRegistration
 
-    suffix = Path(upload.name or "").suffix.lower()
-    staged = stage_upload(upload, suffix)
+    if isinstance(upload, Path):
+        staged = stage_file(upload)
+    else:
+        staged = stage_upload(upload, Path(upload.name or "").suffix.lower())
     relative = str(staged.relative_to(Path(settings.MEDIA_ROOT)))
     try:
         with transaction.atomic():
@@ -103,6 +122,7 @@ def execute_registration_job(job_id: int) -> None:
             public=bool(params.get("public")),
             owner=registration.owner,
             title=params.get("title", ""),
+            channel_order=params.get("channel_order", "rgb"),
         )
         network = register_uploaded_network(request, report=checks.report)
         NetworkRegistration.objects.filter(pk=registration.pk).update(network=network)

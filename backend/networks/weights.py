@@ -7,13 +7,13 @@ from pathlib import Path
 
 
 def export_weights(model_path: Path, weights_dir: Path) -> dict[int, dict]:
-    from worker.runtime.model_loading import load_keras_model
+    from worker.runtime.model_loading import load_stored_model
     from worker.techniques.kernels import export_weights
 
     if weights_dir.exists():
         shutil.rmtree(weights_dir)
     weights_dir.mkdir(parents=True)
-    model = load_keras_model(model_path)
+    model = load_stored_model(model_path)
     return {entry["index"]: entry for entry in export_weights(model, weights_dir)}
 
 

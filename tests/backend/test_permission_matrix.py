@@ -70,7 +70,13 @@ TABLE: dict[tuple[str, str], dict] = {
     ("GET", "/api/networks/"): PRIVATE_LIST,
     ("POST", "/api/networks/"): CREATE,
     ("GET", "/api/networks/{id}/"): PRIVATE,
+    ("PATCH", "/api/networks/{id}/"): PRIVATE_ACTION,
     ("DELETE", "/api/networks/{id}/"): {**PRIVATE_ACTION, "owner": 204},
+    # A model upload in chunks is its owner's alone: administrators do not see it either.
+    ("POST", "/api/uploads/model-chunks/"): CREATE,
+    ("GET", "/api/uploads/model-chunks/{id}/"): {**PRIVATE, "admin": 404},
+    ("PUT", "/api/uploads/model-chunks/{id}/"): {**PRIVATE_ACTION, "admin": 404},
+    ("DELETE", "/api/uploads/model-chunks/{id}/"): {**PRIVATE_ACTION, "owner": 204, "admin": 404},
     ("GET", "/api/networks/{id}/layers/{index}/{part}/"): PRIVATE,
     ("GET", "/api/images/"): PRIVATE_LIST,
     ("POST", "/api/images/"): CREATE,
@@ -172,6 +178,7 @@ DESTRUCTIVE = [
     ("POST", "/api/auth/password/change/"),
     ("DELETE", "/api/lessons/{id}/"),
     ("DELETE", "/api/annotations/{id}/"),
+    ("DELETE", "/api/uploads/model-chunks/{id}/"),
     ("DELETE", "/api/networks/{id}/"),
     ("DELETE", "/api/datasets/{name}/"),
     ("DELETE", "/api/images/{id}/"),
@@ -277,6 +284,9 @@ def world(zoo, make_user, queued, run_queued) -> dict:
     link = api.post("/api/share-links/", {"analysis": analysis["id"]}, format="json").json()
     token = link["url"].rstrip("/").rsplit("/", 1)[-1]
     network = private_network(owner, zoo["tiny-vgg"], "owners-vgg")
+    model_upload = api.post(
+        "/api/uploads/model-chunks/", {"filename": "mine.keras", "size": 10}, format="json"
+    ).json()
     conv = next(layer for layer in tiny.layers if layer["type"] == "Conv2D")
     return {
         "users": {"owner": owner, "other": other, "teacher": teacher, "admin": admin},
@@ -297,6 +307,7 @@ def world(zoo, make_user, queued, run_queued) -> dict:
             "lesson": lesson["id"],
             "share_link": link["id"],
             "network": network.pk,
+            "model_upload": model_upload["id"],
             "dataset": "owners-set",
             "zoo_network": tiny.pk,
             "conv_index": conv["index"],
@@ -322,6 +333,7 @@ def resource_of(path: str) -> str:
         ("/api/jobs/", "job"),
         ("/api/lessons/", "lesson"),
         ("/api/share-links/", "share_link"),
+        ("/api/uploads/model-chunks/", "model_upload"),
     ):
         if path.startswith(prefix):
             return key

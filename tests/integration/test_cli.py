@@ -154,3 +154,24 @@ def test_explain_refuses_bad_arguments_in_one_line(zoo, media_root, tmp_path, ar
     assert done.returncode == 2
     assert fragment in done.stderr.decode() and done.stdout == b""
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+def test_explain_gradcam_plus_plus_keeps_its_own_file(zoo, media_root, tmp_path):
+    """Grad-CAM++ once wrote its map under Grad-CAM's name ("++" stripped), overwriting it."""
+    data, _ = fashion_sample_png(0)
+    image = tmp_path / "boot.png"
+    image.write_bytes(data)
+    out = tmp_path / "out"
+    results = {}
+    for method in ("gradcam", "gradcam++"):
+        done = run_manage(
+            "explain", "--network", "tiny-vgg", "--image", str(image), "--method", method,
+            "--out", str(out), media_root=media_root,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr.decode()
+        results[method] = json.loads(done.stdout)
+    plain, plus = Path(results["gradcam"]["npy"]), Path(results["gradcam++"]["npy"])
+    assert plain != plus and "gradcam-plus-plus" in plus.name and "plus" not in plain.name
+    assert plain.is_file() and plus.is_file()
+    assert len(list(out.glob("*.npy"))) == 4  # each map and its layer-resolution map
+    assert not np.array_equal(np.load(plain), np.load(plus))

@@ -7,6 +7,26 @@ from dataclasses import dataclass
 from typing import Any
 
 RESIZE_MODES = ("stretch", "center-crop")
+CHANNEL_ORDERS = ("rgb", "bgr")
+
+# The three conventions of keras.applications' preprocess_input, as spec fields (RGB images in
+# 0..255). "tf": x/127.5 - 1, in [-1, 1]; "torch": x/255 then ImageNet mean/std per channel;
+# "caffe": RGB -> BGR, then minus the ImageNet means in BGR order, no scaling.
+PRESETS: dict[str, dict[str, Any]] = {
+    "tf": {"scale": 1 / 127.5, "mean": (1.0,), "std": (1.0,), "channel_order": "rgb"},
+    "torch": {
+        "scale": 1 / 255,
+        "mean": (0.485, 0.456, 0.406),
+        "std": (0.229, 0.224, 0.225),
+        "channel_order": "rgb",
+    },
+    "caffe": {
+        "scale": 1.0,
+        "mean": (103.939, 116.779, 123.68),
+        "std": (1.0,),
+        "channel_order": "bgr",
+    },
+}
 
 
 @dataclass(frozen=True)
@@ -15,7 +35,8 @@ class InputSpec:
 
     Preprocessing is ``((pixels * scale) - mean) / std`` per channel after resizing to
     ``height`` x ``width``. ``mean``/``std`` hold one value (applied to all channels) or
-    one per channel.
+    one per channel, in the network's channel order: ``channel_order`` "bgr" (three channels
+    only) reverses RGB pixels to BGR first, as caffe-style networks expect.
     """
 
     height: int
@@ -25,6 +46,7 @@ class InputSpec:
     mean: tuple[float, ...] = (0.0,)
     std: tuple[float, ...] = (1.0,)
     resize: str = "stretch"
+    channel_order: str = "rgb"
 
     def __post_init__(self) -> None:
         # Normalise lists (from JSON) to tuples so the dataclass stays hashable.
@@ -48,10 +70,17 @@ class InputSpec:
             raise ValueError("std values must be greater than zero")
         if self.resize not in RESIZE_MODES:
             raise ValueError(f"resize must be one of {RESIZE_MODES}, got {self.resize!r}")
+        if self.channel_order not in CHANNEL_ORDERS:
+            raise ValueError(
+                f"channel_order must be one of {CHANNEL_ORDERS}, got {self.channel_order!r}"
+            )
+        if self.channel_order == "bgr" and self.channels != 3:
+            raise ValueError("channel_order 'bgr' needs 3 channels")
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict (mean/std as lists)."""
-        return {
+        """JSON-ready dict (mean/std as lists); ``channel_order`` only when not the default
+        RGB, so the specs stored before it existed read the same."""
+        out = {
             "height": self.height,
             "width": self.width,
             "channels": self.channels,
@@ -60,13 +89,17 @@ class InputSpec:
             "std": list(self.std),
             "resize": self.resize,
         }
+        if self.channel_order != "rgb":
+            out["channel_order"] = self.channel_order
+        return out
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> InputSpec:
         """Build from a dict as produced by :meth:`to_dict`; missing optional keys default."""
         if not isinstance(d, dict):
             raise ValueError("input spec must be an object")
-        unknown = set(d) - {"height", "width", "channels", "scale", "mean", "std", "resize"}
+        known = {"height", "width", "channels", "scale", "mean", "std", "resize", "channel_order"}
+        unknown = set(d) - known
         if unknown:
             raise ValueError(f"unknown input spec keys: {sorted(unknown)}")
         try:
@@ -83,6 +116,7 @@ class InputSpec:
             if key in d:
                 value = d[key]
                 kwargs[key] = tuple(value) if isinstance(value, list | tuple) else (value,)
-        if "resize" in d:
-            kwargs["resize"] = d["resize"]
+        for key in ("resize", "channel_order"):
+            if key in d:
+                kwargs[key] = d[key]
         return cls(**kwargs)

@@ -30,8 +30,8 @@ def preprocess(pixels: np.ndarray, spec: InputSpec) -> np.ndarray:
 
     Steps: match channels (grey -> RGB by repetition, RGB -> grey with ITU-R 601 luma as
     Pillow's ``L``), resize with Pillow bilinear (``stretch``) or centre-crop to the
-    target aspect ratio then resize (``center-crop``), then ``x * scale`` and
-    ``(x - mean) / std`` per channel.
+    target aspect ratio then resize (``center-crop``), RGB -> BGR when the spec says so, then
+    ``x * scale`` and ``(x - mean) / std`` per channel.
     """
     img = to_pil(pixels)
     if spec.channels == 1 and img.mode != "L":
@@ -45,6 +45,13 @@ def preprocess(pixels: np.ndarray, spec: InputSpec) -> np.ndarray:
     x = np.asarray(img, dtype=np.float32)
     if x.ndim == 2:
         x = x[:, :, np.newaxis]
+    return _normalise(x, spec)
+
+
+def _normalise(x: np.ndarray, spec: InputSpec) -> np.ndarray:
+    """Channel order, ``x * scale`` and ``(x - mean) / std`` on float32 pixels (..., H, W, C)."""
+    if spec.channel_order == "bgr":
+        x = x[..., ::-1]
     x = x * np.float32(spec.scale)
     mean = np.asarray(spec.mean, dtype=np.float32)
     std = np.asarray(spec.std, dtype=np.float32)
@@ -55,9 +62,9 @@ def prepare_batch(images: np.ndarray, spec: InputSpec) -> np.ndarray:
     """Preprocess a uint8 batch N x H x W x C into the float32 N x h x w x c the network wants.
 
     When the images already have the network's height, width and channels, this is one
-    vectorised ``(x * scale - mean) / std`` with the same float32 operations, in the same
-    order, as :func:`preprocess`, so the results are identical. Otherwise each image goes
-    through ``preprocess`` (channel conversion, resizing).
+    vectorised ``(x * scale - mean) / std`` (after any RGB -> BGR) with the same float32
+    operations, in the same order, as :func:`preprocess`, so the results are identical.
+    Otherwise each image goes through ``preprocess`` (channel conversion, resizing).
     """
     images = np.asarray(images)
     if images.ndim == 3:  # N x H x W greyscale
@@ -67,10 +74,7 @@ def prepare_batch(images: np.ndarray, spec: InputSpec) -> np.ndarray:
     if images.dtype != np.uint8:
         raise ValueError(f"images must be uint8, got {images.dtype}")
     if tuple(images.shape[1:]) == (spec.height, spec.width, spec.channels):
-        x = images.astype(np.float32) * np.float32(spec.scale)
-        mean = np.asarray(spec.mean, dtype=np.float32)
-        std = np.asarray(spec.std, dtype=np.float32)
-        return np.ascontiguousarray((x - mean) / std, dtype=np.float32)
+        return _normalise(images.astype(np.float32), spec)
     out = np.empty((len(images), spec.height, spec.width, spec.channels), np.float32)
     for i, image in enumerate(images):
         out[i] = preprocess(image, spec)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from worker.runtime.model_loading import load_keras_model
+from worker.runtime.model_loading import load_stored_model
 from worker.runtime.model_safety import ModelRejected
 
 if TYPE_CHECKING:
@@ -29,7 +29,7 @@ def load_checkpoint_model(model_path: str | Path, checkpoint_path: str | Path) -
     with path.open("rb") as handle:
         if handle.read(len(HDF5_SIGNATURE)) != HDF5_SIGNATURE:
             raise ModelRejected("The checkpoint file is not an HDF5 weights file.")
-    model = load_keras_model(model_path)
+    model = load_stored_model(model_path)
     try:
         model.load_weights(str(path))
     except Exception as exc:

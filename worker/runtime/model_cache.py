@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from worker.inputs.input_spec import InputSpec
-from worker.runtime.model_loading import load_keras_model
+from worker.runtime.model_loading import load_stored_model
 from worker.techniques.activations import ActivationExtractor
 from worker.techniques.attribution.model import AttributionModel
 from worker.techniques.feature_vis.model import FeatureVisModel
@@ -49,7 +49,7 @@ def get_extractor(path: str, sha256: str) -> ActivationExtractor:
     """
 
     def build() -> ActivationExtractor:
-        extractor = ActivationExtractor(load_keras_model(path))
+        extractor = ActivationExtractor(load_stored_model(path))
         extractor.warm_up()
         return extractor
 

@@ -12,24 +12,27 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from worker.runtime.model_safety import ModelRejected, check_model_file
+from worker.runtime.model_safety import MAX_FILE_BYTES, ModelRejected, check_model_file
 from worker.runtime.tf_env import configure_tensorflow
 
 if TYPE_CHECKING:
     import keras
 
 MEMORY_ENV = "CONVSCOPE_VALIDATE_MEMORY_MB"
+# The model-size limit the sandboxed child checks against (the caller's, passed on).
+MAX_BYTES_ENV = "CONVSCOPE_VALIDATE_MAX_BYTES"
 # The repository root (worker/runtime/model_loading.py is two folders below it).
 _PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 
 
-def load_keras_model(path: str | Path) -> keras.Model:
-    """Statically check ``path`` and load it with Keras in safe mode, without compiling.
+def load_keras_model(path: str | Path, max_bytes: int = MAX_FILE_BYTES) -> keras.Model:
+    """Statically check ``path`` (``max_bytes``: the model-size limit) and load it with Keras in
+    safe mode, without compiling.
 
     Raises:
         ModelRejected: from the static check, or when Keras refuses/fails to load it.
     """
-    check_model_file(path)
+    check_model_file(path, max_bytes)
     configure_tensorflow()
     import keras
 
@@ -39,6 +42,13 @@ def load_keras_model(path: str | Path) -> keras.Model:
         raise
     except Exception as exc:  # any Keras failure is a refusal
         raise ModelRejected(f"Keras could not load this model: {_short(exc)}") from exc
+
+
+def load_stored_model(path: str | Path) -> keras.Model:
+    """A registered network's file: every check but the size, which it passed when it was
+    registered (under the limit set then, which may since have been lowered)."""
+    size = Path(path).stat().st_size if Path(path).is_file() else 0
+    return load_keras_model(path, max(MAX_FILE_BYTES, size))
 
 
 def _short(exc: BaseException, limit: int = 300) -> str:
@@ -59,8 +69,15 @@ def _limit_resources(memory_mb: int) -> None:
     os.setsid()  # own process group, so a timeout kills any helpers too
 
 
-def validate_model_file(path: str | Path, *, timeout_s: float = 120, memory_mb: int = 6144) -> dict:
-    """Check, load and test-run a model in a separate, time- and memory-limited process.
+def validate_model_file(
+    path: str | Path,
+    *,
+    timeout_s: float = 120,
+    memory_mb: int = 6144,
+    max_bytes: int = MAX_FILE_BYTES,
+) -> dict:
+    """Check, load and test-run a model in a separate, time- and memory-limited process
+    (``max_bytes``: the model-size limit its static check applies).
 
     Returns:
         ``{"input_shape": [H, W, C], "num_classes": N, "layers": [...], "params": total,
@@ -75,6 +92,7 @@ def validate_model_file(path: str | Path, *, timeout_s: float = 120, memory_mb: 
     )
     env["CUDA_VISIBLE_DEVICES"] = "-1"
     env[MEMORY_ENV] = str(memory_mb)
+    env[MAX_BYTES_ENV] = str(int(max_bytes))
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     env.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
     env["KERAS_BACKEND"] = "tensorflow"

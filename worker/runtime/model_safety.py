@@ -19,8 +19,14 @@ from typing import Any
 
 from worker.inputs.zip_safety import UnsafeZip, ZipLimits, ZipProblem, check_zip
 
-MAX_FILE_BYTES = 200 * 1024 * 1024
-MAX_UNCOMPRESSED_BYTES = 500 * 1024 * 1024
+# The default model-size limit (admits VGG16/VGG19, about 550 MB). The backend passes its setting
+# (named below, for the refusal sentence) as ``max_bytes``; this module never reads Django.
+MAX_FILE_BYTES = 600 * 1024 * 1024
+MODEL_SIZE_SETTING = "CONVSCOPE_MAX_MODEL_UPLOAD_BYTES"
+# Unpacked, a .keras file is its weights (random-looking floats: ~1.1:1) plus JSON; 2.5× the
+# file-size limit leaves room for well-compressing weights and still stops a bomb.
+UNPACKED_FACTOR = 2.5
+MAX_UNCOMPRESSED_BYTES = int(MAX_FILE_BYTES * UNPACKED_FACTOR)
 MAX_ENTRIES = 1000
 MAX_JSON_BYTES = 32 * 1024 * 1024
 # A larger entry compressing better than this is treated as a zip bomb. Real weights
@@ -212,15 +218,26 @@ def _load_json(raw: bytes, what: str) -> Any:
         raise ModelRejected(f"The model's {what} is not valid JSON.") from None
 
 
-_ZIP_LIMITS = ZipLimits(
-    max_entries=MAX_ENTRIES,
-    max_total_bytes=MAX_UNCOMPRESSED_BYTES,
-    max_ratio=MAX_RATIO,
-    ratio_min_bytes=RATIO_CHECK_MIN_BYTES,
-)
+def size_refusal(max_bytes: int) -> str:
+    """The one sentence that refuses a too-large model file (web, command line, safety check)."""
+    return (
+        f"The model file is larger than {max_bytes / 1048576:g} MB, the model-size limit "
+        f"(setting {MODEL_SIZE_SETTING})."
+    )
 
 
-def _refusal(problem: UnsafeZip) -> ModelRejected:
+def zip_limits(max_bytes: int = MAX_FILE_BYTES) -> ZipLimits:
+    """The archive limits for a model-size limit: the unpacked total and the zip-bomb floor
+    scale with it (a larger limit admits larger entries before the ratio is judged)."""
+    return ZipLimits(
+        max_entries=MAX_ENTRIES,
+        max_total_bytes=int(max_bytes * UNPACKED_FACTOR),
+        max_ratio=MAX_RATIO,
+        ratio_min_bytes=max(RATIO_CHECK_MIN_BYTES, max_bytes // 60),
+    )
+
+
+def _refusal(problem: UnsafeZip, limits: ZipLimits) -> ModelRejected:
     """The model upload's words for an unsafe archive."""
     name = problem.entry.filename if problem.entry is not None else ""
     kind = problem.problem
@@ -228,7 +245,8 @@ def _refusal(problem: UnsafeZip) -> ModelRejected:
         return ModelRejected(f"The archive has {problem.entries} entries; at most {MAX_ENTRIES}.")
     if kind is ZipProblem.TOO_LARGE:
         return ModelRejected(
-            f"The archive unpacks to more than {MAX_UNCOMPRESSED_BYTES // 1048576} MB."
+            f"The archive unpacks to more than {limits.max_total_bytes // 1048576} MB "
+            f"({UNPACKED_FACTOR:g}× the model-size limit, setting {MODEL_SIZE_SETTING})."
         )
     if kind is ZipProblem.UNSAFE_NAME:
         return ModelRejected(f"The archive has an unsafe entry name {name!r}.")
@@ -241,7 +259,7 @@ def _refusal(problem: UnsafeZip) -> ModelRejected:
     )
 
 
-def _check_zip_entries(zf: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
+def _check_zip_entries(zf: zipfile.ZipFile, limits: ZipLimits) -> dict[str, zipfile.ZipInfo]:
     entries: dict[str, zipfile.ZipInfo] = {}
 
     def keras_entry(info: zipfile.ZipInfo) -> None:
@@ -257,9 +275,9 @@ def _check_zip_entries(zf: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
         entries[name] = info
 
     try:
-        check_zip(zf, _ZIP_LIMITS, keras_entry)
+        check_zip(zf, limits, keras_entry)
     except UnsafeZip as problem:
-        raise _refusal(problem) from None
+        raise _refusal(problem, limits) from None
     return entries
 
 
@@ -274,14 +292,14 @@ def _read_entry(zf: zipfile.ZipFile, info: zipfile.ZipInfo, what: str) -> bytes:
     return raw
 
 
-def _check_keras_zip(path: Path) -> dict:
+def _check_keras_zip(path: Path, limits: ZipLimits) -> dict:
     try:
         zf = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, ValueError):
         raise ModelRejected("The .keras file is not a valid zip archive.") from None
     with zf:
         try:
-            entries = _check_zip_entries(zf)
+            entries = _check_zip_entries(zf, limits)
             if "config.json" not in entries:
                 raise ModelRejected("The .keras archive has no config.json.")
             if "metadata.json" not in entries:
@@ -322,8 +340,11 @@ def _check_h5(path: Path) -> dict:
     return config
 
 
-def check_model_file(path: str | Path) -> dict:
+def check_model_file(path: str | Path, max_bytes: int = MAX_FILE_BYTES) -> dict:
     """Check a ``.keras`` or legacy ``.h5`` model file without loading it.
+
+    ``max_bytes`` is the model-size limit (the backend's setting); the archive's unpacked-size
+    and zip-bomb limits scale with it.
 
     Returns:
         The parsed model config (the ``config.json`` / ``model_config`` dict).
@@ -340,16 +361,13 @@ def check_model_file(path: str | Path) -> dict:
         raise ModelRejected("The model file could not be read.") from None
     if size == 0:
         raise ModelRejected("The model file is empty.")
-    if size > MAX_FILE_BYTES:
-        raise ModelRejected(
-            f"The model file is {size / 1048576:.0f} MB; the limit is "
-            f"{MAX_FILE_BYTES // 1048576} MB."
-        )
+    if size > max_bytes:
+        raise ModelRejected(size_refusal(max_bytes))
     suffix = path.suffix.lower()
     if suffix == ".keras":
         if not head.startswith(ZIP_MAGIC):
             raise ModelRejected("The .keras file is not a valid zip archive.")
-        return _check_keras_zip(path)
+        return _check_keras_zip(path, zip_limits(max_bytes))
     if suffix in (".h5", ".hdf5"):
         if head != HDF5_MAGIC:
             raise ModelRejected("The .h5 file is not a valid HDF5 file.")

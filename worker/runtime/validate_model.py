@@ -24,17 +24,19 @@ _MEMORY_MARKERS = (
 
 def validate_in_process(path: str) -> dict:
     """Check, load, test-run and describe a model in this process."""
-    from worker.runtime.model_safety import check_model_file
+    from worker.runtime.model_loading import MAX_BYTES_ENV
+    from worker.runtime.model_safety import MAX_FILE_BYTES, check_model_file
     from worker.runtime.tf_env import configure_tensorflow
 
-    check_model_file(path)  # refuse cheaply, before paying for the TensorFlow import
+    max_bytes = int(os.environ.get(MAX_BYTES_ENV) or MAX_FILE_BYTES)
+    check_model_file(path, max_bytes)  # refuse cheaply, before paying for the TensorFlow import
     configure_tensorflow()
     import numpy as np
 
     from worker.runtime.introspection import describe_layers, has_softmax_output, image_input_shape
     from worker.runtime.model_loading import load_keras_model
 
-    model = load_keras_model(path)
+    model = load_keras_model(path, max_bytes)
     height, width, channels = image_input_shape(model)
     try:
         out = np.asarray(model(np.zeros((1, height, width, channels), np.float32), training=False))

@@ -26,6 +26,10 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
     )
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Every transaction takes the write lock when it begins: a deferred one that reads first
+    # and writes later fails at once with "database is locked" if another wrote in between
+    # (the busy timeout cannot help it), as registrations did beside a busy worker.
+    DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 INSTALLED_APPS = [
@@ -123,7 +127,16 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 CONVSCOPE_MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 # Registering models and datasets in the browser: upload limits (over → 413) and the limits a
 # dataset zip is checked against before anything is extracted (see worker.inputs.dataset_archive).
-CONVSCOPE_MAX_MODEL_UPLOAD_BYTES = env.int("CONVSCOPE_MAX_MODEL_UPLOAD_BYTES", default=200 * 2**20)
+# The one model-size limit: the web upload (whole or in chunks), `manage.py register_network`
+# and the static safety check (worker.runtime.model_safety, given it as an argument) all apply
+# it. 600 MB admits VGG16 and VGG19 (about 530–550 MB as .keras files).
+CONVSCOPE_MAX_MODEL_UPLOAD_BYTES = env.int("CONVSCOPE_MAX_MODEL_UPLOAD_BYTES", default=600 * 2**20)
+# Chunked model uploads (POST /api/uploads/model-chunks/): each PUT carries at most this many
+# bytes, streamed to a private staging file; unfinished uploads older than the age limit are
+# removed, and a user may have only so many open at once.
+CONVSCOPE_UPLOAD_CHUNK_MAX_BYTES = env.int("CONVSCOPE_UPLOAD_CHUNK_MAX_BYTES", default=16 * 2**20)
+CONVSCOPE_UPLOAD_MAX_AGE_SECONDS = env.int("CONVSCOPE_UPLOAD_MAX_AGE_SECONDS", default=24 * 3600)
+CONVSCOPE_UPLOADS_PER_USER = env.int("CONVSCOPE_UPLOADS_PER_USER", default=3)
 CONVSCOPE_MAX_DATASET_UPLOAD_BYTES = env.int(
     "CONVSCOPE_MAX_DATASET_UPLOAD_BYTES", default=200 * 2**20
 )

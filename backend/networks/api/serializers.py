@@ -3,6 +3,7 @@ from rest_framework import serializers
 
 from backend.jobs.api.serializers import JobSerializer
 from backend.networks.models import WEIGHT_PARTS, Network
+from worker.inputs.input_spec import PRESETS
 
 
 class NetworkSerializer(serializers.ModelSerializer):
@@ -124,7 +125,14 @@ def _floats(text: str, what: str) -> list[float]:
 class NetworkRegistrationCreateSerializer(serializers.Serializer):
     """The multipart form of POST /api/networks/ (the model file is read by the view)."""
 
-    file = serializers.FileField(help_text="A Keras model: .keras (or legacy .h5).")
+    file = serializers.FileField(
+        required=False, help_text="A Keras model: .keras (or legacy .h5). Or send `upload`."
+    )
+    upload = serializers.UUIDField(
+        required=False,
+        help_text="The id of a completed chunked upload (/api/uploads/model-chunks/), "
+        "instead of `file`.",
+    )
     name = serializers.SlugField(max_length=100, help_text="Letters, digits, '-' and '_'.")
     title = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     labels = serializers.CharField(
@@ -139,6 +147,15 @@ class NetworkRegistrationCreateSerializer(serializers.Serializer):
     mean = serializers.CharField(default="0", help_text="1 or `channels` comma-separated values")
     std = serializers.CharField(default="1", help_text="1 or `channels` comma-separated values")
     resize = serializers.ChoiceField(choices=["stretch", "center-crop"], default="stretch")
+    channel_order = serializers.ChoiceField(choices=["rgb", "bgr"], default="rgb")
+    preprocessing = serializers.ChoiceField(
+        choices=["", *PRESETS],
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="A keras.applications convention, instead of scale/mean/std/channel_order: "
+        "tf ([-1, 1]), torch (ImageNet mean/std), caffe (BGR minus ImageNet means).",
+    )
     dataset = serializers.CharField(required=False, allow_blank=True, default="")
     public = serializers.BooleanField(default=False, help_text="Administrators only.")
 
@@ -159,6 +176,23 @@ class NetworkRegistrationCreateSerializer(serializers.Serializer):
     def validate(self, data: dict) -> dict:
         from backend.networks.registration import RegistrationError, parse_labels
 
+        if ("file" in data) == ("upload" in data):
+            raise serializers.ValidationError(
+                {"file": ["Send the model file, or the id of a completed upload (not both)."]}
+            )
+        preset = data.get("preprocessing")
+        if preset:
+            if data.get("channels", 3) != 3:
+                raise serializers.ValidationError(
+                    {"preprocessing": ["The presets are for RGB (3-channel) networks."]}
+                )
+            data["channels"] = 3
+            data.update({key: list(value) if isinstance(value, tuple) else value
+                         for key, value in PRESETS[preset].items()})  # fmt: skip
+        if data["channel_order"] == "bgr" and data.get("channels", 3) != 3:
+            raise serializers.ValidationError(
+                {"channel_order": ["BGR order needs a 3-channel network."]}
+            )
         if ("input_height" in data) != ("input_width" in data):
             raise serializers.ValidationError(
                 {"input_height": ["Give both the input height and width, or neither."]}
@@ -185,6 +219,12 @@ class NetworkRegistrationCreateSerializer(serializers.Serializer):
         except RegistrationError as exc:
             raise serializers.ValidationError({"labels": [str(exc)]}) from exc
         return data
+
+
+class NetworkDatasetLinkSerializer(serializers.Serializer):
+    """PATCH /api/networks/{id}/: the dataset to link (its name), or null to unlink."""
+
+    dataset = serializers.CharField(allow_null=True, allow_blank=True, max_length=100)
 
 
 class NetworkRegistrationSerializer(serializers.Serializer):

@@ -14,8 +14,9 @@ from backend.core.roles import is_admin
 from backend.core.scoping import is_id
 from backend.core.throttling import JobRateThrottle
 from backend.datasets.models import Dataset
-from backend.networks import services
+from backend.networks import chunked, services
 from backend.networks.api.serializers import (
+    NetworkDatasetLinkSerializer,
     NetworkDetailSerializer,
     NetworkRegistrationCreateSerializer,
     NetworkRegistrationSerializer,
@@ -27,6 +28,7 @@ from backend.networks.registration import (
     RegistrationError,
     RegistrationRequest,
     check_request,
+    model_too_large,
 )
 from backend.networks.staging import create_registration, max_upload_bytes
 
@@ -36,9 +38,10 @@ PUBLIC_REFUSED = (
 )
 
 
-def too_large_response(limit: int, what: str) -> Response:
+def too_large_response(size: int) -> Response:
+    """413 with the model-size sentence (the same words as the command line and the worker)."""
     return Response(
-        {"detail": f"The {what} is larger than {limit // (1024 * 1024)} MB, the upload limit."},
+        {"detail": model_too_large(size) or model_too_large(max_upload_bytes() + 1)},
         status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
     )
 
@@ -78,19 +81,31 @@ class NetworkViewSet(
     def create(self, request, *args, **kwargs):
         limit = max_upload_bytes()
         # Refuse an oversized body before it is read (the multipart envelope adds a little).
-        if int(request.META.get("CONTENT_LENGTH") or 0) > limit + 1024 * 1024:
-            return too_large_response(limit, "model file")
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+        if length > limit + 1024 * 1024:
+            return too_large_response(length)
         form = NetworkRegistrationCreateSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         data = form.validated_data
-        upload = data["file"]
-        if upload.size > limit:
-            return too_large_response(limit, "model file")
-        suffix = Path(upload.name or "").suffix.lower()
-        if suffix not in ALLOWED_SUFFIXES:
-            raise ValidationError(
-                {"file": ["Upload a Keras model file: .keras (or a legacy .h5 file)."]}
-            )
+        upload = data.get("file")
+        if upload is not None:
+            if upload.size > limit:
+                return too_large_response(upload.size)
+            suffix = Path(upload.name or "").suffix.lower()
+            if suffix not in ALLOWED_SUFFIXES:
+                raise ValidationError(
+                    {"file": ["Upload a Keras model file: .keras (or a legacy .h5 file)."]}
+                )
+        else:
+            try:  # exists, is theirs, is complete (not claimed yet: the form may still fail)
+                pending = chunked.find_upload(request.user, data["upload"])
+            except chunked.UploadProblem as exc:
+                raise Http404(str(exc)) from exc
+            if not pending.complete:
+                raise ValidationError(
+                    {"upload": [f"The upload is not complete: {pending.received:,} of "
+                                f"{pending.size:,} bytes received."]}
+                )  # fmt: skip
         if data["public"] and not is_admin(request.user):
             raise PermissionDenied(PUBLIC_REFUSED)
         dataset = None
@@ -117,23 +132,49 @@ class NetworkViewSet(
             "mean": data["mean"],
             "std": data["std"],
             "resize": data["resize"],
+            "channel_order": data["channel_order"],
+            "preprocessing": data["preprocessing"],
             "dataset": dataset.name if dataset else None,
             "public": data["public"],
         }
         try:
             check_request(
                 RegistrationRequest(
-                    file=upload.name, name=params["name"], labels=labels,
+                    file=Path(upload.name if upload is not None else pending.filename),
+                    name=params["name"], labels=labels,
                     dataset=params["dataset"], owner=request.user,
                 )
             )  # fmt: skip
         except RegistrationError as exc:
             raise ValidationError({"name": [str(exc)]}) from exc
+        if upload is None:
+            try:
+                upload = chunked.take_completed(request.user, data["upload"])
+            except chunked.UploadProblem as exc:
+                raise ValidationError({"upload": [str(exc)]}) from exc
         registration = create_registration(request.user, upload, params)
         registration.job.refresh_from_db()
         return Response(
             NetworkRegistrationSerializer(registration).data, status=status.HTTP_202_ACCEPTED
         )
+
+    @extend_schema(
+        request=NetworkDatasetLinkSerializer,
+        responses={200: NetworkSerializer},
+        description="Link a dataset to an uploaded network (its class count must match the "
+        "network's outputs), or unlink it with null. The network's owner or an administrator.",
+    )
+    def partial_update(self, request, *args, **kwargs):
+        network = self.get_object()
+        form = NetworkDatasetLinkSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        try:
+            services.link_dataset(network, form.validated_data["dataset"] or None, request.user)
+        except PermissionError as exc:
+            raise PermissionDenied(str(exc)) from exc
+        except RegistrationError as exc:
+            raise ValidationError({"dataset": [str(exc)]}) from exc
+        return Response(NetworkSerializer(network, context={"request": request}).data)
 
     def perform_destroy(self, instance: Network) -> None:
         if instance.is_zoo:

@@ -76,7 +76,7 @@ class Command(BaseCommand):
                 )
             except ValueError as exc:
                 raise CommandError(str(exc), returncode=2) from exc
-            stem = f"{safe_filename(image.stem)}-{safe_filename(method)}-{summary['target']}"
+            stem = f"{safe_filename(image.stem)}-{method_filename(method)}-{summary['target']}"
             npy = out_dir / f"{stem}.npy"
             shutil.move(str(Path(staging) / "result" / "map.npy"), npy)
             layer_npy = None
@@ -96,6 +96,12 @@ class Command(BaseCommand):
         if layer_npy is not None:
             output["layer_npy"] = str(layer_npy.resolve())
         sys.stdout.write(json.dumps(output) + "\n")
+
+
+def method_filename(method: str) -> str:
+    """A method's name in a file name: "+" spelled out, so "gradcam++" stays distinct from
+    "gradcam" (safe_filename alone strips it, and one file overwrote the other)."""
+    return safe_filename(method.replace("+", "-plus"))
 
 
 def parse_params(pairs: list[str]) -> dict:

@@ -13,6 +13,7 @@ from backend.networks.registration import (
     read_labels,
     register_uploaded_network,
 )
+from worker.inputs.input_spec import PRESETS
 
 
 def parse_size(text: str) -> tuple[int, int]:
@@ -36,6 +37,18 @@ class Command(BaseCommand):
         parser.add_argument("--std", type=float, nargs="+", default=[1.0])
         parser.add_argument("--resize", choices=["stretch", "center-crop"], default="stretch")
         parser.add_argument(
+            "--channel-order",
+            choices=["rgb", "bgr"],
+            default="rgb",
+            help="bgr: RGB pixels are reversed to BGR before scaling (caffe-style networks)",
+        )
+        parser.add_argument(
+            "--preprocessing", choices=sorted(PRESETS),
+            help="a keras.applications convention instead of --scale/--mean/--std/"
+            "--channel-order: tf (x/127.5 - 1), torch (x/255, ImageNet mean/std), "
+            "caffe (BGR minus the ImageNet means)",
+        )  # fmt: skip
+        parser.add_argument(
             "--dataset", help="name of a registered dataset this model was trained on"
         )
         parser.add_argument("--public", action="store_true", help="visible to every user")
@@ -49,6 +62,16 @@ class Command(BaseCommand):
             owner = get_user_model().objects.filter(username=options["owner"]).first()
             if owner is None:
                 raise CommandError(f"There is no user called '{options['owner']}'.", returncode=2)
+        preprocessing = {
+            "scale": options["scale"],
+            "mean": tuple(options["mean"]),
+            "std": tuple(options["std"]),
+            "channel_order": options["channel_order"],
+        }
+        if options["preprocessing"]:
+            if options["channels"] not in (None, 3):
+                raise CommandError("The presets are for RGB (3-channel) networks.", returncode=2)
+            preprocessing = dict(PRESETS[options["preprocessing"]])
         try:
             request = RegistrationRequest(
                 file=options["file"],
@@ -56,10 +79,8 @@ class Command(BaseCommand):
                 labels=read_labels(options["labels"]),
                 input_size=parse_size(options["input_size"]) if options["input_size"] else None,
                 channels=options["channels"],
-                scale=options["scale"],
-                mean=tuple(options["mean"]),
-                std=tuple(options["std"]),
                 resize=options["resize"],
+                **preprocessing,
                 dataset=options["dataset"],
                 public=options["public"],
                 owner=owner,
