@@ -186,7 +186,9 @@ def folder_bytes(path: Path) -> int:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) if path.exists() else 0
 
 
-def bench_network_http(client: Client, media: Path, network_id: int, name: str) -> dict:
+def bench_network_http(
+    client: Client, media: Path, network_id: int, name: str, jobs: bool = True
+) -> dict:
     images = []
     for i, data in enumerate(photos()):
         uploaded = client.post("/api/images/", files={"file": (f"photo{i}.png", data)}).json()
@@ -204,6 +206,8 @@ def bench_network_http(client: Client, media: Path, network_id: int, name: str) 
         fresh = client.get(f"/api/analyses/{analysis['id']}/").json()
         row["disk_bytes"] = fresh.get("disk_bytes") or row["disk_bytes"]
     row["methods"] = {}
+    if not jobs:
+        return row
     for method in METHODS:
         row["methods"][method] = client.run_job(
             "/api/explanations/", {"network": network_id, "image": images[2], "method": method}
@@ -260,10 +264,13 @@ def bench_browser(base: str, username: str, password: str, network_id: int) -> d
                     transferred["bytes"] += len(response.body())
 
         page.goto(f"{base}/?network={network_id}")
-        page.get_by_test_id("input-upload").wait_for(timeout=60_000)
+        tab = page.get_by_test_id("input-tab-upload")
+        tab.wait_for(timeout=60_000)
+        tab.click()
+        page.get_by_test_id("upload-input").wait_for(state="attached")
         page.on("response", count)
         started = time.perf_counter()
-        page.locator("input[type=file]").first.set_input_files(str(photo))
+        page.get_by_test_id("upload-input").set_input_files(str(photo))
         page.wait_for_selector("[data-testid=layers][data-overview-ready=true]", timeout=180_000)
         paint = time.perf_counter() - started
         page.wait_for_timeout(1500)
@@ -330,12 +337,17 @@ def markdown(rows: dict[str, dict], registered: dict[str, dict]) -> list[str]:
         lambda n: f"{rows[n]['disk_bytes'] / 1e6:.1f} MB" if n in rows else "–",
     )
     for method in METHODS:
-        line(method, lambda n, m=method: fmt_job(rows[n]["methods"][m]) if n in rows else "–")
+        line(
+            method,
+            lambda n, m=method: (
+                fmt_job(rows[n]["methods"][m]) if m in rows.get(n, {}).get("methods", {}) else "–"
+            ),
+        )
     line(
         f"feature vis, {FEATURE_VIS_PAGE} filters",
         lambda n: (
             f"{fmt_job(rows[n]['feature_vis'])} (`{rows[n]['feature_vis']['layer']}`)"
-            if n in rows
+            if "feature_vis" in rows.get(n, {})
             else "–"
         ),
     )
@@ -360,6 +372,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--networks", default=",".join(NETWORKS))
     parser.add_argument("--no-browser", action="store_true")
+    parser.add_argument(
+        "--no-jobs", action="store_true", help="skip attribution and feature visualisation"
+    )
     parser.add_argument("--no-vis", action="store_true", help="skip the tf-keras-vis comparison")
     parser.add_argument("--keep", type=Path, help="scratch folder to use and keep")
     parser.add_argument("--json", type=Path, help="also write the raw figures here")
@@ -427,7 +442,9 @@ def main() -> None:
             network_id = ids.get(f"bench-{name.replace('_', '-')}")
             if network_id is None:
                 continue
-            rows[name] = bench_network_http(client, scratch / "media", network_id, name)
+            rows[name] = bench_network_http(
+                client, scratch / "media", network_id, name, jobs=not args.no_jobs
+            )
             if not args.no_browser:
                 try:
                     rows[name]["browser"] = bench_browser(
