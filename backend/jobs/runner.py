@@ -25,7 +25,9 @@ from django.urls import reverse
 
 from backend.core import media
 from backend.jobs import services as jobs
+from backend.jobs import timeouts
 from backend.jobs.models import Job
+from backend.jobs.timeouts import timeout_text
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +39,7 @@ def register(declaration: JobDeclaration) -> JobDeclaration:
         if kind in _declarations and _declarations[kind] is not declaration:
             raise ValueError(f"job kind {kind!r} is declared twice")
         _declarations[kind] = declaration
+        timeouts.ADVICE[kind] = getattr(declaration, "timeout_advice", "")
     return declaration
 
 
@@ -94,7 +97,7 @@ class ComputeJob(JobDeclaration):
     #: "analysis" → "The analysis failed (…)"
     what: str = "job"
     #: what to change, said after "This took longer than the worker allows (N s); " when a time
-    #: limit stops the work ("" for GENERIC_TIMEOUT_ADVICE)
+    #: limit stops the work ("" for timeouts.GENERIC_TIMEOUT_ADVICE)
     timeout_advice: str = ""
     #: a bare ValueError from the compute code is worded for people: show it as it is
     plain_value_errors: bool = True
@@ -136,19 +139,6 @@ class ComputeJob(JobDeclaration):
         except Exception as exc:
             logger.exception("%s job %s failed", job.kind, job_id)
             jobs.fail(job_id, failure_text(exc, self, job.task_name))
-
-
-# Said after "This took longer than the worker allows (N s); " when a kind has no advice of its own.
-GENERIC_TIMEOUT_ADVICE = "try a smaller request or a smaller image."
-
-
-def timeout_text(kind: str, seconds: float | None) -> str:
-    """The sentence of a job stopped by its time limit (soft: the work raised; hard: the worker
-    killed it), with its kind's advice."""
-    declaration = _declarations.get(kind)
-    advice = getattr(declaration, "timeout_advice", "") or GENERIC_TIMEOUT_ADVICE
-    limit = f" ({float(seconds):g} s)" if seconds else ""
-    return f"This took longer than the worker allows{limit}; {advice}"
 
 
 def record_time_limit_kill(job_id: int, seconds: float | None) -> None:

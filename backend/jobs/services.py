@@ -104,7 +104,7 @@ def past_deadline(job: Job, now=None) -> bool:
 
 def fail_past_deadline(job: Job) -> bool:
     """End a job its time limit killed (its row left RUNNING) with the time-limit sentence."""
-    from backend.jobs.runner import timeout_text  # the runner owns the table of sentences
+    from backend.jobs.timeouts import timeout_text
 
     _, hard = time_limits(job.task_name) if job.task_name else (None, None)
     return bool(
