@@ -3,7 +3,7 @@
 import os
 
 from celery import Celery
-from celery.signals import task_postrun, task_prerun, worker_process_init
+from celery.signals import task_failure, task_postrun, task_prerun, worker_process_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.config.settings.local")
 
@@ -40,3 +40,19 @@ def _stop_heartbeat(task_id: str = "", **_: object) -> None:
     from backend.jobs.heartbeat import stop_for_task
 
     stop_for_task(task_id)
+
+
+@task_failure.connect
+def _record_time_limit_kill(
+    exception: BaseException | None = None, kwargs: dict | None = None, **_: object
+) -> None:
+    """A hard time limit kills the child; Celery reports it here, in the parent process. The
+    job row would stay RUNNING and the sweeper would send it again as a crash: fail it now."""
+    from billiard.exceptions import TimeLimitExceeded
+
+    job_id = (kwargs or {}).get("job_id")
+    if isinstance(exception, TimeLimitExceeded) and job_id is not None:
+        from backend.jobs.runner import record_time_limit_kill
+
+        seconds = exception.args[0] if exception.args else None
+        record_time_limit_kill(int(job_id), seconds)

@@ -19,10 +19,7 @@ class DatasetViewJob(ComputeJob):
         "filter-ranking": "filter-ranking-detail",
     }
     what = "job"
-    timeout_advice = (
-        "This took longer than the worker allows. Try fewer test images (a smaller subset), "
-        "or a smaller layer."
-    )
+    timeout_advice = "try fewer test images (a smaller subset), fewer filters or a smaller layer."
 
     def requests(self):
         return DatasetView.objects.select_related("network", "network__dataset")

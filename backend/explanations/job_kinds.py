@@ -15,8 +15,7 @@ class ExplanationJob(ComputeJob):
     routes = {"explanation": "explanation-detail", "trust-check": "trust-check-detail"}
     what = "explanation"
     timeout_advice = (
-        "This took longer than the worker allows. Try fewer samples or steps, or a larger "
-        "occlusion stride."
+        "try fewer samples or steps, a larger occlusion window and stride, or a smaller image."
     )
 
     def requests(self):

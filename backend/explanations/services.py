@@ -69,10 +69,18 @@ def clean_request(network: Network, method: str, target, layer, params) -> tuple
     """(method, target index or None, layer, full params); RequestInvalid on bad input."""
     try:
         get_method(method)
-        full = normalise_params(method, params)
+        full = normalise_params(method, params, input_side(network))
     except ValueError as exc:
         raise RequestInvalid(str(exc)) from exc
     return method, resolve_target(network, target), resolve_layer(network, method, layer), full
+
+
+def input_side(network: Network) -> int | None:
+    """The shorter side of the network's input image (scales occlusion's default window)."""
+    spec = network.input_spec or {}
+    if not spec.get("height") or not spec.get("width"):
+        return None
+    return int(min(spec["height"], spec["width"]))
 
 
 def params_key(method: str, params: dict, layer: str) -> str:
@@ -181,7 +189,7 @@ def compute(
     if kind == ExplanationKind.TRUST:
         report = run_trust_checks(model, x, method, progress=progress, **arguments)
         return write_trust_report(report, out_dir)
-    return write_explanation(explain(model, x, method, **arguments), out_dir)
+    return write_explanation(explain(model, x, method, progress=progress, **arguments), out_dir)
 
 
 def predicted_in_worker(network: Network, pixels) -> int:

@@ -13,10 +13,7 @@ class FeatureVisJob(ComputeJob):
     request_name = "feature_vis"
     routes = {"feature-vis": "feature-vis-detail"}
     what = "feature visualisation"
-    timeout_advice = (
-        "This took longer than the worker allows. Try fewer steps, fewer filters or one "
-        "image per filter."
-    )
+    timeout_advice = "try fewer filters, fewer steps or one image per filter."
 
     def requests(self):
         return FeatureVis.objects.select_related("network")

@@ -16,6 +16,10 @@ from backend.networks.models import Network
 from worker.techniques.attribution.layers import spatial_layers
 from worker.techniques.feature_vis.params import DEFAULT_STEPS, MAX_BATCH, VERSION
 
+# Images of networks with larger inputs are optimised at this side and resized to the input for
+# the network (the grid scales them for display): the cost of a step falls with the square of the
+# side, and at 224 px a 128-px image keeps the patterns (they are jittered and scaled anyway).
+OPTIMISE_SIDE = 128
 MAX_STEPS = 1024  # the worker allows more; a web request stays within the task's time limit
 MAX_IMAGES_PER_FILTER = 4
 MAX_DIVERSITY = 10.0
@@ -94,6 +98,9 @@ def clean_request(network: Network, data: dict) -> dict:
     ):
         raise RequestInvalid(f"diversity must be a number from 0 to {MAX_DIVERSITY:g}.")
     params["diversity"] = float(diversity)
+    side = min(network.input_spec.get("height") or 0, network.input_spec.get("width") or 0)
+    if side > OPTIMISE_SIDE:  # only then: smaller networks keep their stored results' keys
+        params["size"] = OPTIMISE_SIDE
     if len(filters) * params["images_per_filter"] > MAX_BATCH:
         raise RequestInvalid(
             f"That is {len(filters) * params['images_per_filter']} images; at most "

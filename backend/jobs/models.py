@@ -47,6 +47,9 @@ class Job(models.Model):
     # the sweeper tells a job whose worker died from one that is still running.
     worker = models.CharField(max_length=255, blank=True, default="")
     heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # When the running delivery's hard time limit ends it: a job found dead past it was killed by
+    # the limit (its message is the time-limit sentence), not by a crash (no re-sending).
+    deadline = models.DateTimeField(null=True, blank=True)
     # The Celery task that runs it, so the sweeper can send it again.
     task_name = models.CharField(max_length=100, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)

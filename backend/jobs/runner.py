@@ -25,7 +25,9 @@ from django.urls import reverse
 
 from backend.core import media
 from backend.jobs import services as jobs
+from backend.jobs import timeouts
 from backend.jobs.models import Job
+from backend.jobs.timeouts import timeout_text
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +39,7 @@ def register(declaration: JobDeclaration) -> JobDeclaration:
         if kind in _declarations and _declarations[kind] is not declaration:
             raise ValueError(f"job kind {kind!r} is declared twice")
         _declarations[kind] = declaration
+        timeouts.ADVICE[kind] = getattr(declaration, "timeout_advice", "")
     return declaration
 
 
@@ -93,7 +96,8 @@ class ComputeJob(JobDeclaration):
 
     #: "analysis" → "The analysis failed (…)"
     what: str = "job"
-    #: said when the task's soft time limit stops the work; "" for the generic sentence
+    #: what to change, said after "This took longer than the worker allows (N s); " when a time
+    #: limit stops the work ("" for timeouts.GENERIC_TIMEOUT_ADVICE)
     timeout_advice: str = ""
     #: a bare ValueError from the compute code is worded for people: show it as it is
     plain_value_errors: bool = True
@@ -122,7 +126,9 @@ class ComputeJob(JobDeclaration):
             result = work.existing
             if result is None:
                 out_dir = Path(settings.MEDIA_ROOT) / work.directory
-                output = self.compute(request, work, out_dir, jobs.throttled_progress(job_id))
+                soft, _ = jobs.running_limits(job.task_name)
+                progress = jobs.throttled_progress(job_id, stop_after_s=soft)
+                output = self.compute(request, work, out_dir, progress)
                 media.publish(work.directory)  # before the row: a row always points at files
                 result = self.store(request, work, output)
             # One transaction (one commit) links the result and finishes the job.
@@ -132,10 +138,20 @@ class ComputeJob(JobDeclaration):
                     logger.info("job %s was cancelled while it ran; result kept for reuse", job_id)
         except Exception as exc:
             logger.exception("%s job %s failed", job.kind, job_id)
-            jobs.fail(job_id, failure_text(exc, self))
+            jobs.fail(job_id, failure_text(exc, self, job.task_name))
 
 
-def failure_text(exc: Exception, declaration: ComputeJob) -> str:
+def record_time_limit_kill(job_id: int, seconds: float | None) -> None:
+    """Celery killed the job's process at its hard time limit (called in the worker's parent
+    process): fail the job at once with the time-limit sentence, so that no sweep or redelivery
+    runs it again as if it had crashed."""
+    kind = Job.objects.filter(pk=job_id).values_list("kind", flat=True).first()
+    if kind is not None:
+        logger.warning("job %s killed by its hard time limit (%s s)", job_id, seconds)
+        jobs.fail(job_id, timeout_text(kind, seconds))
+
+
+def failure_text(exc: Exception, declaration: ComputeJob, task_name: str = "") -> str:
     """The one table of sentences a failed compute job shows its user."""
     from celery.exceptions import SoftTimeLimitExceeded
 
@@ -146,8 +162,9 @@ def failure_text(exc: Exception, declaration: ComputeJob) -> str:
         return str(exc)
     if declaration.plain_value_errors and type(exc) is ValueError:
         return str(exc)  # the worker's own checks word these for people
-    if declaration.timeout_advice and isinstance(exc, SoftTimeLimitExceeded):
-        return declaration.timeout_advice
+    if isinstance(exc, SoftTimeLimitExceeded):
+        soft = jobs.running_limits(task_name)[0]
+        return timeout_text(declaration.kinds[0] if declaration.kinds else "", soft)
     if isinstance(exc, FileNotFoundError):
         return "A file this analysis needs is missing (the image or the network was removed)."
     if isinstance(exc, MemoryError):

@@ -69,6 +69,53 @@ def task_by_name(name: str) -> Any:
     return app.tasks[name]
 
 
+def time_limits(task_name: str) -> tuple[float | None, float | None]:
+    """(soft, hard) time limit in seconds of the task named ``task_name``: its own, or the
+    app's defaults (CELERY_TASK_SOFT_TIME_LIMIT, CELERY_TASK_TIME_LIMIT); annotations
+    (CONVSCOPE_TASK_TIME_LIMITS) are applied to the task already."""
+    from celery import current_app as app
+
+    try:
+        task = task_by_name(task_name)
+    except KeyError:
+        return app.conf.task_soft_time_limit, app.conf.task_time_limit
+    soft = getattr(task, "soft_time_limit", None) or app.conf.task_soft_time_limit
+    hard = getattr(task, "time_limit", None) or app.conf.task_time_limit
+    return soft, hard
+
+
+def running_limits(task_name: str) -> tuple[float | None, float | None]:
+    """(soft, hard) limits of the task running now in this process, as its message carries
+    them (the sender puts its task's limits in the message and they win over the worker's), or
+    ``time_limits(task_name)`` outside a task."""
+    from celery import current_task
+
+    soft, hard = time_limits(task_name) if task_name else (None, None)
+    request = getattr(current_task, "request", None) if current_task else None
+    limits = getattr(request, "timelimit", None) or (None, None)
+    return (limits[1] or soft), (limits[0] or hard)
+
+
+def past_deadline(job: Job, now=None) -> bool:
+    """Whether the running delivery's hard time limit has passed: a dead holder then was
+    killed by the limit, and the job must fail with the time-limit sentence, not run again."""
+    return job.deadline is not None and (now or timezone.now()) >= job.deadline
+
+
+def fail_past_deadline(job: Job) -> bool:
+    """End a job its time limit killed (its row left RUNNING) with the time-limit sentence."""
+    from backend.jobs.timeouts import timeout_text
+
+    _, hard = time_limits(job.task_name) if job.task_name else (None, None)
+    return bool(
+        Job.objects.filter(pk=job.pk, status=job.status, deliveries=job.deliveries).update(
+            status=JobStatus.FAILED,
+            message=timeout_text(job.kind, hard),
+            finished_at=timezone.now(),
+        )
+    )
+
+
 def worker_identity() -> str:
     """This process as "host:pid": who holds a running job."""
     return f"{socket.gethostname()}:{os.getpid()}"[:255]
@@ -118,9 +165,12 @@ def claim(job_id: int) -> Job | None:
         "worker": worker_identity(),
     }
     if Job.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(**running):
-        return Job.objects.get(pk=job_id)
+        return _with_deadline(Job.objects.get(pk=job_id), now)
     job = Job.objects.filter(pk=job_id, status=JobStatus.RUNNING).first()
     if job is None or not holder_is_dead(job, now):
+        return None
+    if past_deadline(job, now):
+        fail_past_deadline(job)
         return None
     if job.deliveries >= max_deliveries():
         fail_poison(job)
@@ -129,7 +179,18 @@ def claim(job_id: int) -> Job | None:
     taken = Job.objects.filter(
         pk=job_id, status=JobStatus.RUNNING, worker=job.worker, deliveries=job.deliveries
     ).update(**running, progress=0.0, message="Started again: its worker stopped.")
-    return Job.objects.get(pk=job_id) if taken else None
+    return _with_deadline(Job.objects.get(pk=job_id), now) if taken else None
+
+
+def _with_deadline(job: Job, now) -> Job:
+    """Write when this delivery's hard time limit ends it (see ``past_deadline``)."""
+    from datetime import timedelta
+
+    _, hard = running_limits(job.task_name)
+    if hard:
+        job.deadline = now + timedelta(seconds=float(hard))
+        Job.objects.filter(pk=job.pk).update(deadline=job.deadline)
+    return job
 
 
 def fail_poison(job: Job) -> bool:
@@ -168,15 +229,23 @@ def set_progress(job_id: int, progress: float, message: str = "") -> None:
         raise JobCancelled(f"job {job_id} was cancelled")
 
 
-def throttled_progress(job_id: int, every_s: float = 0.25):
+def throttled_progress(job_id: int, every_s: float = 0.25, stop_after_s: float | None = None):
     """A ``progress(fraction, message)`` callback for long computations that writes to the
-    job row at most every ``every_s`` seconds (each report is a database write)."""
+    job row at most every ``every_s`` seconds (each report is a database write). Past
+    ``stop_after_s`` seconds (the task's soft time limit) it raises ``SoftTimeLimitExceeded``
+    itself: Celery's own signal can land inside TensorFlow and be lost, a report between two
+    short steps cannot."""
     import time
 
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    started = time.monotonic()
     last = [0.0]
 
     def report(fraction: float, message: str) -> None:
         now = time.monotonic()
+        if stop_after_s is not None and now - started >= stop_after_s:
+            raise SoftTimeLimitExceeded(stop_after_s)
         if now - last[0] >= every_s:
             last[0] = now
             set_progress(job_id, fraction, message)

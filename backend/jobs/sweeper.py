@@ -1,5 +1,7 @@
 """Jobs left RUNNING by a worker that died (killed, out of memory, machine lost) are sent
-again; one that already had its last delivery ends FAILED as poison. Run every 30 s by Celery
+again; one that already had its last delivery ends FAILED as poison. One whose worker died
+after the task's hard time limit (``Job.deadline``) was killed by that limit: it ends FAILED
+with the time-limit sentence at once, never sent again. Run every 30 s by Celery
 beat (the ``jobs.sweep`` task) or by ``manage.py sweep_jobs`` from cron.
 
 A redelivery of the original message can race the re-sent one: ``services.claim`` is atomic,
@@ -23,6 +25,7 @@ logger = logging.getLogger(__name__)
 class SweepReport:
     requeued: list[int] = field(default_factory=list)
     poisoned: list[int] = field(default_factory=list)
+    timed_out: list[int] = field(default_factory=list)
     unsendable: list[int] = field(default_factory=list)
 
 
@@ -31,6 +34,10 @@ def sweep() -> SweepReport:
     now = timezone.now()
     for job in Job.objects.filter(status=JobStatus.RUNNING).order_by("pk"):
         if not services.holder_is_dead(job, now):
+            continue
+        if services.past_deadline(job, now):
+            if services.fail_past_deadline(job):
+                report.timed_out.append(job.pk)
             continue
         if job.deliveries >= services.max_deliveries():
             if services.fail_poison(job):
@@ -51,6 +58,9 @@ def sweep() -> SweepReport:
             Job.objects.filter(pk=job.pk, status=JobStatus.QUEUED).update(status=JobStatus.RUNNING)
             continue
         report.requeued.append(job.pk)
-    if report.requeued or report.poisoned:
-        logger.info("sweep: re-queued %s, failed as poison %s", report.requeued, report.poisoned)
+    if report.requeued or report.poisoned or report.timed_out:
+        logger.info(
+            "sweep: re-queued %s, failed as poison %s, past their time limit %s",
+            report.requeued, report.poisoned, report.timed_out,
+        )  # fmt: skip
     return report

@@ -114,3 +114,15 @@ def test_a_network_you_cannot_see_is_not_found(api, zoo, make_user, queued):
         "/api/feature-vis/", {"network": hidden.pk, "layer": "conv_2_2"}, format="json"
     )
     assert response.status_code == 404 and queued == []
+
+
+def test_large_inputs_are_optimised_at_a_reduced_side(zoo):
+    """Networks with inputs above 128 px get images optimised at 128 px (resized for the
+    network); smaller ones keep the input size and the keys of their stored results."""
+    from backend.features.services import OPTIMISE_SIDE, clean_request
+
+    network = zoo["tiny-vgg"]
+    body = {"layer": "conv_2_2", "filters": [0]}
+    assert "size" not in clean_request(network, body)["params"]
+    network.input_spec = {**network.input_spec, "height": 224, "width": 224}
+    assert clean_request(network, body)["params"]["size"] == OPTIMISE_SIDE == 128

@@ -184,3 +184,45 @@ def test_sweep_jobs_command(user, queued):
     call_command("sweep_jobs", stdout=out)
     assert "re-queued 1 job(s), failed 0 as poison" in out.getvalue()
     assert queued == [{"job_id": job.pk}]
+
+
+@pytest.mark.django_db
+def test_claim_writes_the_deadline_and_a_dead_job_past_it_fails_with_the_sentence(user, queued):
+    """A worker killed by the hard time limit leaves its job RUNNING: past the deadline the
+    sweeper (and a redelivery) fail it with the time-limit sentence instead of sending it again."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from backend.jobs.sweeper import sweep
+
+    job = services.create_job(user, JobKind.FEATURE_VIS)
+    Job.objects.filter(pk=job.pk).update(task_name="features.run_feature_vis")
+    claimed = services.claim(job.pk)
+    soft, hard = services.time_limits("features.run_feature_vis")
+    assert (soft, hard) == (300, 330)
+    assert abs((claimed.deadline - claimed.started_at).total_seconds() - hard) < 1
+
+    killed = services.create_job(user, JobKind.FEATURE_VIS)
+    redelivered = services.create_job(user, JobKind.EXPLANATION)
+    crashed = services.create_job(user, JobKind.FEATURE_VIS)
+    for row in (killed, redelivered, crashed):
+        _running_elsewhere(row, "other-machine:2", heartbeat_age_s=3600)
+    past = timezone.now() - timedelta(seconds=1)
+    Job.objects.filter(pk__in=[killed.pk, redelivered.pk]).update(deadline=past)
+    Job.objects.filter(pk=killed.pk).update(task_name="features.run_feature_vis")
+    Job.objects.filter(pk=redelivered.pk).update(task_name="explanations.run_heavy_explanation")
+    Job.objects.filter(pk=crashed.pk).update(deadline=past + timedelta(hours=2))
+
+    assert services.claim(redelivered.pk) is None  # a late copy of its message
+    report = sweep()
+    assert report.timed_out == [killed.pk] and report.requeued == [crashed.pk]
+    assert queued == [{"job_id": crashed.pk}]
+    killed.refresh_from_db()
+    assert killed.status == JobStatus.FAILED and killed.message == (
+        "This took longer than the worker allows (330 s); try fewer filters, fewer steps or one "
+        "image per filter."
+    )
+    redelivered.refresh_from_db()
+    assert redelivered.status == JobStatus.FAILED
+    assert redelivered.message.startswith("This took longer than the worker allows (330 s); try")

@@ -81,7 +81,12 @@ def start_worker(transactional_db, zoo, broker, media_root, request, tmp_path):
 
     started: list[subprocess.Popen] = []
 
-    def start(name: str, app: str = "backend.config.celery_app", beat: bool = False):
+    def start(
+        name: str,
+        app: str = "backend.config.celery_app",
+        beat: bool = False,
+        env: dict[str, str] | None = None,
+    ):
         log = ROOT / "var" / "test-logs" / f"chaos-{request.node.name}-{name}.log"
         log.parent.mkdir(parents=True, exist_ok=True)
         env = {
@@ -92,6 +97,7 @@ def start_worker(transactional_db, zoo, broker, media_root, request, tmp_path):
             "CONVSCOPE_MEDIA_ROOT": str(media_root),
             "CELERY_BROKER_URL": broker.url,
             "DJANGO_DEBUG": "false",
+            **(env or {}),
         }
         extra = ["-B", "--schedule", str(tmp_path / f"beat-{name}")] if beat else []
         process = start_celery_worker(

@@ -390,6 +390,43 @@ def test_occlusion_matches_explicit_loop(tiny_keras, tiny, rgb_keras):
     np.testing.assert_allclose(result.map, want, atol=1e-4)
 
 
+def test_occlusion_in_bounded_batches_equals_the_unbatched_map(rgb_keras):
+    """Copies built a few at a time (a budget of 3 images' activations) give the same map as
+    the plain loop, and progress is reported after every batch, ending at 1."""
+    from worker.runtime.batching import LIVE_ACTIVATIONS, largest_activation
+
+    per_image = LIVE_ACTIVATIONS * 4 * largest_activation(rgb_keras)
+    black = np.array([-1.0, 0.5, 2.0], np.float32)
+    model = AttributionModel(rgb_keras, black=black, batch_budget=3 * per_image)
+    assert model.bounded_batch() == 3
+    x = _uniform((64, 64, 3), 9)
+    reports = []
+    result = explain(
+        model, x, "occlusion", target=1, params={"window": 16, "stride": 12},
+        progress=lambda fraction, message: reports.append((fraction, message)),
+    )  # fmt: skip
+    want, windows = _occlusion_loop(rgb_keras, x, 1, 16, 12, black)
+    assert result.info["windows"] == windows == 25 and result.info["batch"] == 3
+    np.testing.assert_allclose(result.map, want, atol=1e-4)
+    assert len(reports) == 9  # ceil(25 / 3) batches
+    assert [f for f, _ in reports] == sorted(f for f, _ in reports) and reports[-1][0] == 1.0
+    assert reports[-1][1] == "Occluded 25 of 25 windows"
+
+
+def test_occlusion_defaults_scale_with_the_image_side(rgb):
+    """4/2 pixels at 28 px (the zoo's results unchanged), an eighth of the side beyond it."""
+    assert normalise_params("occlusion", {}, 28) == {"window": 4, "stride": 2}
+    assert normalise_params("occlusion", {}) == {"window": 4, "stride": 2}
+    assert normalise_params("occlusion", {}, 64) == {"window": 8, "stride": 4}
+    assert normalise_params("occlusion", {}, 224) == {"window": 28, "stride": 14}
+    assert normalise_params("occlusion", {"window": 6}, 224) == {"window": 6, "stride": 14}
+    result = explain(rgb, _uniform((64, 64, 3), 3), "occlusion", target=0)
+    assert result.info["params"] == {"window": 8, "stride": 4}
+    assert result.info["windows"] == 15 * 15  # starts 0, 4, ..., 56
+    spec = next(p for p in METHODS["occlusion"].params if p.name == "window").to_dict()
+    assert spec["default"] == 4 and "side / 8" in spec["scales_with_input"]
+
+
 # --------------------------------------------------------------------- guided backprop
 def _conv_dense_net(style: str, seed: int):
     """conv(valid) -> ReLU -> Flatten -> Dense -> ReLU -> Dense(softmax), the ReLUs

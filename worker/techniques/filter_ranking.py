@@ -31,16 +31,19 @@ from typing import Any
 
 import numpy as np
 
+# Shared with occlusion (worker/runtime/batching.py); still importable from here.
+from worker.runtime.batching import (  # noqa: F401
+    LIVE_ACTIVATIONS,
+    MEMORY_BUDGET,
+    bounded_batch,
+)
+
 Progress = Callable[[float, str], None]
 
 SAMPLE_SIZE = 500
 SUBSET_SIZE = 1000
 SEED = 0
 RANKABLE_TYPES = ("Conv2D", "DepthwiseConv2D")
-# Ablation batches are kept under this many bytes of activations (float32) ...
-MEMORY_BUDGET = 1 << 30
-# ... counting this many of the network's largest layer outputs alive at once per image.
-LIVE_ACTIVATIONS = 4
 
 
 def seeded_indices(total: int, size: int | None, seed: int = SEED) -> np.ndarray:
@@ -119,28 +122,6 @@ def _frontier(outputs: list, target) -> list:
     if not all(depends[id(t)] for t in outputs):
         raise ValueError("The network's output does not depend on this layer.")
     return frontier
-
-
-def _largest_activation(model) -> int:
-    """Values per image of the model's largest layer output (for bounding batch memory)."""
-    largest = int(np.prod(model.inputs[0].shape[1:]))
-    for layer in model.layers:
-        try:
-            outputs = layer.output
-        except (AttributeError, ValueError):
-            continue
-        for out in outputs if isinstance(outputs, list | tuple) else [outputs]:
-            shape = getattr(out, "shape", None)
-            if shape is not None and all(d is not None for d in shape[1:]):
-                largest = max(largest, int(np.prod(shape[1:])))
-    return largest
-
-
-def bounded_batch(model, requested: int, budget: int = MEMORY_BUDGET) -> int:
-    """At most ``requested`` images per batch, fewer where the network's activations are large:
-    a forward pass keeps a few of its largest layer outputs alive at once (float32)."""
-    per_image = LIVE_ACTIVATIONS * 4 * _largest_activation(model)
-    return int(max(1, min(int(requested), budget // per_image)))
 
 
 class _MaskedNetwork:

@@ -236,6 +236,16 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = ("backend.core.queues.route_task",)
 CELERY_TASK_SOFT_TIME_LIMIT = 120
 CELERY_TASK_TIME_LIMIT = 180
+# Per-task time limits overriding the tasks' own, "name=soft:hard" separated by commas (e.g.
+# "features.run_feature_vis=600:660"), for installations with slower or faster machines (and
+# for tests of the time-limit path).
+CELERY_TASK_ANNOTATIONS = {
+    name.strip(): {"soft_time_limit": float(soft), "time_limit": float(hard)}
+    for name, _, limits in (
+        item.partition("=") for item in env.list("CONVSCOPE_TASK_TIME_LIMITS", default=[])
+    )
+    for soft, _, hard in [limits.partition(":")]
+}
 # Longer than twice the longest hard limit, so a long task is never delivered twice by Redis.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": 3600,

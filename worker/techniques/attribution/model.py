@@ -129,7 +129,13 @@ def _activation_elements(model: keras.Model) -> int:
 class AttributionModel:
     """Scores, probabilities and gradients of one network, batched and compiled."""
 
-    def __init__(self, model: keras.Model, black: np.ndarray | None = None) -> None:
+    def __init__(
+        self,
+        model: keras.Model,
+        black: np.ndarray | None = None,
+        *,
+        batch_budget: int | None = None,
+    ) -> None:
         configure_tensorflow()
         import keras
         import tensorflow as tf
@@ -163,6 +169,9 @@ class AttributionModel:
         self._guided_fn: Callable | None = None
         self._layer_fns: dict[str, Callable] = {}
         self._layer_output_fns: dict[tuple[str, str], Callable] = {}
+        self._bounded_batch: int | None = None
+        # Bytes of activations a batch of altered copies may hold (None: batching's default).
+        self.batch_budget = batch_budget
         self._keras = keras
 
     # ----------------------------------------------------------------- compiled functions
@@ -321,6 +330,16 @@ class AttributionModel:
             grads.append(g.numpy())
             logits.append(z.numpy())
         return np.concatenate(acts), np.concatenate(grads), np.concatenate(logits)
+
+    def bounded_batch(self, requested: int = MAX_CHUNK) -> int:
+        """Images per batch whose activations stay within ``batching.MEMORY_BUDGET`` (for methods
+        that build many altered copies of an image, e.g. occlusion)."""
+        from worker.runtime.batching import MEMORY_BUDGET, bounded_batch
+
+        if self._bounded_batch is None:
+            budget = self.batch_budget or MEMORY_BUDGET
+            self._bounded_batch = bounded_batch(self._source, MAX_CHUNK, budget)
+        return min(int(requested), self._bounded_batch)
 
     def default_cam_layer(self) -> str:
         """The last layer with a spatial output before flattening (Grad-CAM's usual choice)."""

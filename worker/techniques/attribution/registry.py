@@ -6,6 +6,7 @@ cache key and a computation use; the web process calls it too (no TensorFlow her
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,6 +34,13 @@ class Param:
     minimum: float | None = None
     maximum: float | None = None
     choices: tuple[str, ...] = ()
+    # The default for an image whose shorter side is ``side`` pixels (None: ``default``), and
+    # how the API describes it.
+    scaled: Callable[[int], Any] | None = None
+    scaled_help: str = ""
+
+    def default_for(self, side: int | None) -> Any:
+        return self.default if side is None or self.scaled is None else self.scaled(side)
 
     def clean(self, value: Any) -> Any:
         if self.kind == "choice":
@@ -64,7 +72,20 @@ class Param:
             "minimum": self.minimum,
             "maximum": self.maximum,
             "choices": list(self.choices),
+            "scales_with_input": self.scaled_help or None,
         }
+
+
+def occlusion_window(side: int) -> int:
+    """Occlusion's default window: an eighth of the image's shorter side (about the fraction
+    Zeiler & Fergus hid), at least 4 pixels, so the number of model calls does not grow with
+    the square of the resolution."""
+    return max(4, round(side / 8))
+
+
+def occlusion_stride(side: int) -> int:
+    """Half the default window, at least 2 (4/2 on a 28-pixel image, as before scaling)."""
+    return max(2, occlusion_window(side) // 2)
 
 
 SEED = Param("seed", "int", 0, "Seed of the random numbers, for repeatable maps.", 0, 2**31 - 1)
@@ -217,8 +238,26 @@ METHODS: dict[str, Method] = {
             "parts, a big one blurs the map. One model call per window position.",
             signed=True,
             params=(
-                Param("window", "int", 4, "Side of the hiding square, in pixels.", 1, 512),
-                Param("stride", "int", 2, "Step between squares, in pixels.", 1, 512),
+                Param(
+                    "window",
+                    "int",
+                    4,
+                    "Side of the hiding square, in pixels.",
+                    1,
+                    512,
+                    scaled=lambda side: occlusion_window(side),
+                    scaled_help="max(4, round(side / 8)): 4 at 28 px, 28 at 224 px",
+                ),
+                Param(
+                    "stride",
+                    "int",
+                    2,
+                    "Step between squares, in pixels.",
+                    1,
+                    512,
+                    scaled=lambda side: occlusion_stride(side),
+                    scaled_help="max(2, default window // 2): 2 at 28 px, 14 at 224 px",
+                ),
             ),
         ),
     )
@@ -235,8 +274,10 @@ def get_method(name: str) -> Method:
         ) from None
 
 
-def normalise_params(method: str, params: dict | None) -> dict:
-    """Every parameter of ``method``, defaults filled in, values checked.
+def normalise_params(method: str, params: dict | None, side: int | None = None) -> dict:
+    """Every parameter of ``method``, defaults filled in, values checked. ``side`` (the input
+    image's shorter side, in pixels) scales the defaults that depend on it (occlusion's window
+    and stride); without it they are the listed defaults.
 
     Raises:
         ValueError: an unknown method or parameter, or a value out of range.
@@ -250,7 +291,7 @@ def normalise_params(method: str, params: dict | None) -> dict:
         raise ValueError(
             f"{method} has no parameter {', '.join(unknown)} (its parameters: {allowed})."
         )
-    return {p.name: p.clean(params.get(p.name, p.default)) for p in spec.params}
+    return {p.name: p.clean(params.get(p.name, p.default_for(side))) for p in spec.params}
 
 
 def _function(method: str) -> Callable:
@@ -284,16 +325,23 @@ def explain(
     target: int | None = None,
     layer: str | None = None,
     params: dict | None = None,
+    progress: Callable[[float, str], None] | None = None,
 ):
     """Run ``method`` on one preprocessed image H x W x C; the target defaults to the
-    predicted class. Returns an :class:`~worker.techniques.attribution.base.AttributionMap`."""
+    predicted class. Returns an :class:`~worker.techniques.attribution.base.AttributionMap`.
+    ``progress(fraction, message)`` hears from methods that make many model calls (and may
+    raise to stop them: a cancelled job)."""
     spec = get_method(method)
-    values = normalise_params(method, params)
+    side = int(min(np.shape(x)[:2]))
+    values = normalise_params(method, params, side)
     target = model.predicted_class(x) if target is None else model.check_target(target)
     if spec.uses_layer:
         values["layer"] = layer or model.default_cam_layer()
     elif layer:
         raise ValueError(f"{method} does not use a layer.")
-    result = _function(method)(model, np.asarray(x, np.float32), target, **values)
-    result.info.setdefault("params", normalise_params(method, params))
+    function = _function(method)
+    if progress is not None and "progress" in inspect.signature(function).parameters:
+        values["progress"] = progress
+    result = function(model, np.asarray(x, np.float32), target, **values)
+    result.info.setdefault("params", normalise_params(method, params, side))
     return result

@@ -29,6 +29,9 @@ from worker.techniques.feature_vis.window import window_mean_score
 if TYPE_CHECKING:
     import keras
 
+# How long one uninterrupted chunk of optimisation steps may take (cancel and time-limit latency).
+CHUNK_SECONDS = 1.0
+
 
 class FeatureVisModel:
     """A network prepared for feature visualisation: linear clone, traced optimisers."""
@@ -244,16 +247,22 @@ class FeatureVisModel:
         target_t = tf.constant(np.repeat(np.asarray(targets, np.int32), per))
         groups = len(targets)
         fn = get_run(self.lanes if groups >= self.lanes else 1)
-        chunks = max(1, min(PROGRESS_CHUNKS, params.steps))
-        done = 0
-        for c in range(chunks):
-            count = (params.steps * (c + 1)) // chunks - done
+        # Short chunks of steps (about CHUNK_SECONDS each, at most an eighth of the run), with a
+        # progress report between them: where a cancel or the time limit stops the work. The
+        # randomness is seeded by step, so how the steps are chunked does not change the images.
+        longest = max(1, -(-params.steps // PROGRESS_CHUNKS))
+        done, count = 0, 1
+        while done < params.steps:
+            count = min(count, longest, params.steps - done)
+            began = time.perf_counter()
             spectrum, m, v = fn(
                 spectrum, m, v, target_t, tf.constant(done), tf.constant(count), seed, hyper
             )
+            elapsed = time.perf_counter() - began
             done += count
             if progress is not None:
                 progress(done / params.steps)
+            count = max(1, min(2 * count, int(count * CHUNK_SECONDS / max(elapsed, 1e-3))))
         pixels = render(spectrum, tf.constant(params.decay_power, tf.float32))[0].numpy()
         images = np.clip(np.round(pixels * 255.0), 0, 255).astype(np.uint8)
         network_pixels = images.astype(np.float32)
