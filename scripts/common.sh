@@ -53,7 +53,8 @@ ensure_venv() {
   local python
   python="$(command -v python3.11 || true)"
   [ -n "$python" ] || { echo "Python 3.11 is required" >&2; return 1; }
-  if [ ! -x "$PY" ]; then say "Creating .venv"; "$python" -m venv "$VENV"; fi
+  # A new .venv (deleted, or made by hand) has none of the packages the stamp speaks for.
+  if [ ! -x "$PY" ]; then say "Creating .venv"; "$python" -m venv "$VENV"; rm -f "$STAMPS/venv"; fi
   local h; h="$(hash_files "$ROOT/pyproject.toml")"
   if ! stamp_ok venv "$h"; then
     say "Installing Python dependencies"

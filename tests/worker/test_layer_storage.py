@@ -49,7 +49,7 @@ def test_float16_storage_round_trip_and_exact_recompute(tmp_path, resnet, extrac
     budget = 400_000
     result = run_analysis(extractor, image, tmp_path / "r", budget_bytes=budget)
     assert len(result.layers) == len(outputs) == 176  # every layer described
-    stored = {p.name for p in (tmp_path / "r").iterdir()} - {"probabilities.npy"}
+    stored = {p.name for p in (tmp_path / "r").iterdir()} - {"probabilities.npy", "previews.csb"}
     assert 0 < len(stored) < len(outputs)
     layer_bytes = sum((tmp_path / "r" / name).stat().st_size for name in stored)
     assert layer_bytes <= budget

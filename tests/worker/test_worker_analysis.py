@@ -24,7 +24,8 @@ def test_run_analysis_writes_every_layer_atomically(tmp_path, tiny_model):
     result = run_analysis(extractor, x, out_dir)
 
     assert len(result.layers) == len(extractor.layers) == 8
-    expected_files = {f"layer{i:03d}.npy" for i in range(8)} | {"probabilities.npy"}
+    # every layer, the probabilities and the overview's previews
+    expected_files = {f"layer{i:03d}.npy" for i in range(8)} | {"probabilities.npy", "previews.csb"}
     assert {p.name for p in out_dir.iterdir()} == expected_files
     for info, activation in zip(result.layers, extractor.run(x), strict=True):
         saved = np.load(out_dir / info["file"])
