@@ -93,7 +93,9 @@ def test_budget_path_on_resnet50(api, resnet, queued, run_queued, settings):
         == sum(p.stat().st_size for p in result.path.iterdir())
     )
     # the layers within the budget; beside them the probabilities and the overview's previews
-    extras = sum((result.path / name).stat().st_size for name in ("probabilities.npy", "previews.csb"))
+    extras = sum(
+        (result.path / name).stat().st_size for name in ("probabilities.npy", "previews.csb")
+    )
     assert result.disk_bytes <= 1_000_000 + extras
 
     # The whole bundle is refused with a sentence saying what to use.
@@ -198,7 +200,8 @@ def test_prune_results_age_quota_dry_run_and_recompute(
     assert layer_names(new.result) == full  # the newest kept: within the quota now
     assert (old.result.path / "probabilities.npy").is_file()  # the row and summary kept
     pruned = AnalysisResult.objects.get(pk=old.result_id)
-    assert pruned.disk_bytes == (old.result.path / "probabilities.npy").stat().st_size
+    kept = ("probabilities.npy", "previews.csb")  # pruning removes only the layers
+    assert pruned.disk_bytes == sum((old.result.path / name).stat().st_size for name in kept)
     total = api.get("/api/analyses/storage/").json()["disk_bytes"]
     assert total <= settings.RESULT_QUOTA_BYTES_PER_USER
     body = api.get(f"/api/analyses/{old.pk}/").json()
