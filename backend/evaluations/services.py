@@ -9,6 +9,7 @@ from pathlib import Path
 from django.db import transaction
 
 from backend.evaluations.models import DatasetView, DatasetViewKind, DatasetViewResult
+from backend.jobs import costs
 from backend.jobs import services as jobs
 from backend.jobs.models import JobKind, JobStatus
 from backend.networks.models import Network
@@ -94,6 +95,12 @@ def _ranking_params(network: Network, data: dict) -> dict:
     subset = data.get("subset") or SUBSET_SIZE
     if isinstance(subset, bool) or not isinstance(subset, int) or not 10 <= subset <= 10000:
         raise RequestInvalid("subset must be a whole number of test images from 10 to 10000.")
+    try:
+        subset = costs.fit_ranking_subset(
+            network, layer, SAMPLE_SIZE, subset, "evaluations.run_dataset_view"
+        )
+    except costs.TooCostly as exc:
+        raise RequestInvalid(str(exc)) from exc
     return {"layer": layer, "subset": subset, "sample": SAMPLE_SIZE, "seed": SEED}
 
 

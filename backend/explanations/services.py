@@ -10,6 +10,7 @@ from django.db import transaction
 
 from backend.analyses.models import AnalysisResult
 from backend.explanations.models import Explanation, ExplanationKind, ExplanationResult
+from backend.jobs import costs
 from backend.jobs import services as jobs
 from backend.jobs.models import JobKind, JobStatus
 from backend.networks.models import Network
@@ -75,6 +76,20 @@ def clean_request(network: Network, method: str, target, layer, params) -> tuple
     return method, resolve_target(network, target), resolve_layer(network, method, layer), full
 
 
+def task_name(kind: str, method: str) -> str:
+    """The Celery task an explanation of this kind and method runs in."""
+    heavy = kind == ExplanationKind.TRUST or method in HEAVY_METHODS
+    return "explanations.run_heavy_explanation" if heavy else "explanations.run_explanation"
+
+
+def check_cost(network: Network, kind: str, method: str, params: dict) -> None:
+    """RequestInvalid, with what to change, when the job cannot finish in the worker's time."""
+    try:
+        costs.check_explanation(network, kind, method, params, task_name(kind, method))
+    except costs.TooCostly as exc:
+        raise RequestInvalid(str(exc)) from exc
+
+
 def input_side(network: Network) -> int | None:
     """The shorter side of the network's input image (scales occlusion's default window)."""
     spec = network.input_spec or {}
@@ -131,6 +146,7 @@ def create_explanation(
 ) -> Explanation:
     """A row first; a stored result for the same request is reused at once."""
     method, target, layer, params = clean_request(network, method, target, layer, params)
+    check_cost(network, kind, method, params)
     resolved = target if target is not None else predicted_class(network, image.sha256)
     cached = None
     if resolved is not None:
@@ -160,10 +176,7 @@ def create_explanation(
             result=cached,
         )
     if cached is None:
-        heavy = kind == ExplanationKind.TRUST or method in HEAVY_METHODS
-        jobs.enqueue(
-            job, "explanations.run_heavy_explanation" if heavy else "explanations.run_explanation"
-        )
+        jobs.enqueue(job, task_name(kind, method))
     return explanation
 
 

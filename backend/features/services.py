@@ -10,6 +10,7 @@ from django.db import transaction
 
 from backend.core import media
 from backend.features.models import FeatureVis, FeatureVisKind, FeatureVisResult
+from backend.jobs import costs
 from backend.jobs import services as jobs
 from backend.jobs.models import JobKind, JobStatus
 from backend.networks.models import Network
@@ -128,6 +129,16 @@ def find_result(network: Network, kind: str, key: str) -> FeatureVisResult | Non
 def create_feature_vis(owner, network: Network, data: dict) -> FeatureVis:
     """A row first; a stored result for the same request is reused at once."""
     request = clean_request(network, data)
+    try:
+        costs.check_feature_vis(
+            network,
+            request["layer"],
+            len(request["filters"]),
+            request["params"],
+            "features.run_feature_vis",
+        )
+    except costs.TooCostly as exc:
+        raise RequestInvalid(str(exc)) from exc
     cached = find_result(network, request["kind"], params_key(network, request))
     with transaction.atomic():
         if cached is not None:

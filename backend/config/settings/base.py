@@ -235,6 +235,9 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 # Every task is routed to a queue named by its workload, in one place: backend.core.queues.
 CELERY_TASK_ROUTES = ("backend.core.queues.route_task",)
 CELERY_TASK_SOFT_TIME_LIMIT = 120
+# Multiply-adds a second the worker reaches: what cost estimates turn passes into seconds with
+# (worker/runtime/cost.py measures 40 G on 2 cores; set yours, e.g. from `make bench`).
+CONVSCOPE_COMPUTE_MACS = env.float("CONVSCOPE_COMPUTE_MACS", default=40e9)
 CELERY_TASK_TIME_LIMIT = 180
 # Per-task time limits overriding the tasks' own, "name=soft:hard" separated by commas (e.g.
 # "features.run_feature_vis=600:660"), for installations with slower or faster machines (and

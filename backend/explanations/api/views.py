@@ -66,9 +66,10 @@ class _ExplanationViewSetBase(
         if network is None:
             raise NotFound("There is no such network.")
         try:  # check the request before storing a sample image for it
-            services.clean_request(
+            method, _target, _layer, params = services.clean_request(
                 network, data["method"], data.get("target"), data.get("layer"), data.get("params")
             )
+            services.check_cost(network, self.kind, method, params)
         except services.RequestInvalid as exc:
             raise ValidationError({"detail": str(exc)}) from exc
         image = image_from_choice(request.user, data)

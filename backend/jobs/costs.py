@@ -1,0 +1,125 @@
+"""Refusing, before it is queued, a job the worker cannot finish within its time limit.
+
+Each check counts the job's forward-pass equivalents of the network (worker/runtime/cost.py),
+turns them into seconds and compares them with the soft time limit of the task that would run
+it. A request that does not fit raises ``TooCostly`` with a sentence saying what to change; the
+views answer it 400 like any other invalid request. One that fits returns its estimate.
+"""
+
+from __future__ import annotations
+
+import math
+
+from django.conf import settings
+
+from backend.jobs.services import time_limits
+from worker.runtime import cost
+
+
+class TooCostly(ValueError):
+    """A request that cannot finish within the worker's time limit; the text says what to do."""
+
+
+def _throughput() -> float:
+    return float(getattr(settings, "CONVSCOPE_COMPUTE_MACS", None) or cost.THROUGHPUT_MACS)
+
+
+def _limit(task_name: str) -> float:
+    soft, _hard = time_limits(task_name)
+    return float(soft or settings.CELERY_TASK_SOFT_TIME_LIMIT)
+
+
+def _label(network) -> str:
+    return getattr(network, "title", "") or network.name
+
+
+def _side(network) -> tuple[int, int]:
+    spec = network.input_spec or {}
+    return int(spec.get("height") or 0), int(spec.get("width") or 0)
+
+
+def _weighted_layers(network) -> int:
+    return sum(1 for layer in network.layers if layer.get("params"))
+
+
+def check_explanation(network, kind: str, method: str, params: dict, task_name: str):
+    """An attribution map ("map") or its trust checks ("trust") on one image."""
+    height, width = _side(network)
+    macs = cost.network_macs(network.layers)
+    passes = cost.attribution_passes(method, params, height, width)
+    what = f"{method} on one image"
+    if kind == "trust":
+        # the cascading randomisation recomputes the map once per weighted layer
+        passes *= _weighted_layers(network) + 2
+        what = f"The trust checks of {method}"
+    limit = _limit(task_name)
+    job = cost.estimate(passes, macs, _throughput())
+    if job.fits(limit):
+        return job
+    if method == "occlusion" and kind != "trust":
+        window = cost.occlusion_window_that_fits(height, width, macs, limit, _throughput())
+        advice = (
+            f"Use a window of at least {window} pixels (stride {max(2, window // 2)})."
+            if window
+            else "This network is too large for occlusion on this server; use Grad-CAM."
+        )
+    elif method in ("smoothgrad", "integrated-gradients"):
+        name = "samples" if method == "smoothgrad" else "steps"
+        fewer = max(1, math.floor(params.get(name, 1) * limit * cost.HEADROOM / job.seconds))
+        advice = f"Use at most {fewer} {name}."
+    else:
+        advice = "Use a faster method (gradient or Grad-CAM) or a smaller network."
+    raise TooCostly(cost.refusal(what[:1].upper() + what[1:], _label(network), job, limit, advice))
+
+
+def check_feature_vis(network, layer: str | None, filters: int, params: dict, task_name: str):
+    """Feature visualisation of ``filters`` filters (or classes): every step a forward and
+    backward pass of the network up to the layer, at the size it optimises at."""
+    height, width = _side(network)
+    size = params.get("size") or min(height, width) or 1
+    scale = (size / max(min(height, width), 1)) ** 2
+    macs = cost.network_macs(network.layers, upto=layer) * scale
+    images = filters * int(params.get("images_per_filter") or 1)
+    passes = images * int(params.get("steps") or 1) * cost.BACKWARD_FACTOR
+    limit = _limit(task_name)
+    job = cost.estimate(passes, macs, _throughput())
+    if job.fits(limit):
+        return job
+    fewer = max(1, math.floor(filters * limit * cost.HEADROOM / job.seconds))
+    what = f"Visualising {filters} filter{'s' if filters != 1 else ''}"
+    raise TooCostly(
+        cost.refusal(
+            what, _label(network), job, limit, f"Ask for at most {fewer} at once, or fewer steps."
+        )
+    )
+
+
+def fit_ranking_subset(network, layer: str, sample: int, subset: int, task_name: str) -> int:
+    """The number of test images filter ranking can ablate on within the time limit: the
+    requested ``subset`` when it fits, else fewer (at least 10); TooCostly when not even that."""
+    names = [item["name"] for item in network.layers]
+    described = network.layers[names.index(layer)]
+    filters = int((described.get("output_shape") or [1])[-1] or 1)
+    total = cost.network_macs(network.layers)
+    share = 1 - cost.network_macs(network.layers, upto=layer) / total
+    limit = _limit(task_name)
+    budget = limit * cost.HEADROOM * _throughput() / total  # forward passes that fit
+
+    def passes(images: int) -> float:
+        return sample + images + filters * images * max(share, 0.05)
+
+    if passes(subset) <= budget:
+        return subset
+    fitting = math.floor((budget - sample) / (1 + filters * max(share, 0.05)))
+    if fitting >= 10:
+        return fitting
+    job = cost.estimate(passes(10), total, _throughput())
+    raise TooCostly(
+        cost.refusal(
+            f"Ranking the {filters} filters of {layer}",
+            _label(network),
+            job,
+            limit,
+            "Choose a layer nearer the output (fewer filters, less network after it).",
+        )
+    )
