@@ -93,7 +93,9 @@ def test_budget_path_on_resnet50(api, resnet, queued, run_queued, settings):
         == sum(p.stat().st_size for p in result.path.iterdir())
     )
     # the layers within the budget; beside them the probabilities and the overview's previews
-    extras = sum((result.path / name).stat().st_size for name in ("probabilities.npy", "previews.csb"))
+    extras = sum(
+        (result.path / name).stat().st_size for name in ("probabilities.npy", "previews.csb")
+    )
     assert result.disk_bytes <= 1_000_000 + extras
 
     # The whole bundle is refused with a sentence saying what to use.
