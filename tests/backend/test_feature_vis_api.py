@@ -1,5 +1,6 @@
 """Feature visualisation through the API, with the real task body run in-process."""
 
+import copy
 import io
 
 import numpy as np
@@ -126,3 +127,27 @@ def test_large_inputs_are_optimised_at_a_reduced_side(zoo):
     assert "size" not in clean_request(network, body)["params"]
     network.input_spec = {**network.input_spec, "height": 224, "width": 224}
     assert clean_request(network, body)["params"]["size"] == OPTIMISE_SIDE == 128
+
+
+def test_large_layers_are_asked_for_a_page_at_a_time(api, zoo, run_queued):
+    """Without "filters": the whole layer up to 32 filters (or classes), else the first 16;
+    the next pages, or all, by listing them. The answer says how many the layer has."""
+    from backend.features.services import PAGE_SIZE, WHOLE_LAYER, clean_request
+
+    network = zoo["tiny-vgg"]
+    assert clean_request(network, {"layer": "conv_2_2"})["filters"] == list(range(32))
+    network.layers = copy.deepcopy(network.layers)  # the session's zoo rows stay as they are
+    conv = next(x for x in network.layers if x["name"] == "conv_2_2")
+    conv["output_shape"] = [*conv["output_shape"][:-1], 128]
+    assert (PAGE_SIZE, WHOLE_LAYER) == (16, 32)
+    assert clean_request(network, {"layer": "conv_2_2"})["filters"] == list(range(16))
+    every = clean_request(network, {"layer": "conv_2_2", "filters": list(range(128))})
+    assert every["filters"] == list(range(128))
+    network.labels = [f"class {i}" for i in range(100)]
+    assert clean_request(network, {"kind": "classes"})["filters"] == list(range(16))
+
+    body = {"network": network.pk, "layer": "conv_2_2", "filters": [0, 1], "steps": 2}
+    result = done(api, body, run_queued)
+    assert result["filter_count"] == 32 and result["filters"] == [0, 1]
+    classes = done(api, {"network": network.pk, "kind": "classes", "steps": 2}, run_queued)
+    assert classes["filter_count"] == 10 and classes["filters"] == list(range(10))

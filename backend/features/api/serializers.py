@@ -2,6 +2,7 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from backend.features.models import FeatureVis, FeatureVisKind
+from backend.features.services import target_count
 from backend.jobs.api.serializers import JobSerializer
 
 
@@ -24,7 +25,8 @@ class FeatureVisCreateSerializer(serializers.Serializer):
     filters = serializers.ListField(
         child=serializers.JSONField(),
         required=False,
-        help_text="filter (or class) indices; default: all of them",
+        help_text="filter (or class) indices; default: all of them when the layer has at "
+        "most 32, else the first page, 0–15 (ask for the next pages, or all, by listing them)",
     )
     steps = serializers.JSONField(required=False, help_text="optimisation steps (1–1024)")
     seed = serializers.JSONField(required=False, help_text="random seed: same seed, same images")
@@ -47,6 +49,7 @@ class FeatureVisSerializer(serializers.ModelSerializer):
     images_url = serializers.SerializerMethodField()
     image_urls = serializers.SerializerMethodField()
     seconds = serializers.SerializerMethodField()
+    filter_count = serializers.SerializerMethodField()
 
     class Meta:
         model = FeatureVis
@@ -65,6 +68,7 @@ class FeatureVisSerializer(serializers.ModelSerializer):
             "images_url",
             "image_urls",
             "seconds",
+            "filter_count",
             "created_at",
         ]
         read_only_fields = fields
@@ -114,3 +118,7 @@ class FeatureVisSerializer(serializers.ModelSerializer):
     def get_seconds(self, vis: FeatureVis) -> float | None:
         summary = self._summary(vis)
         return summary.get("seconds") if summary else None
+
+    def get_filter_count(self, vis: FeatureVis) -> int | None:
+        """How many filters the layer has (classes the output): ``filters`` may be one page."""
+        return target_count(vis.network, vis.kind, vis.layer or None)

@@ -64,6 +64,10 @@ class FeatureVisModel:
 
     # ----------------------------------------------------------------- graph pieces
     def _preprocess(self, pixels):
+        """RGB pixels in [0, 1] to the network's input, as ``worker.inputs.preprocessing``:
+        reversed to BGR first where the spec says so (mean and std are in the network's order)."""
+        if self.spec.channel_order == "bgr":
+            pixels = pixels[..., ::-1]
         return pixels * self._pre_mul + self._pre_add
 
     def _window_mean_score(self, layer: str) -> tuple[Callable, Callable] | None:
@@ -153,7 +157,10 @@ class FeatureVisModel:
         feed, head = net.feed, net.head
         mean = self._pre_add
         inputs = keras.Input(self.input_shape)
-        x = keras.layers.Rescaling(self._pre_mul / 255.0, offset=mean)(inputs)
+        x = inputs
+        if self.spec.channel_order == "bgr":
+            x = keras.layers.Lambda(lambda t: keras.ops.flip(t, axis=-1))(x)
+        x = keras.layers.Rescaling(self._pre_mul / 255.0, offset=mean)(x)
         out = feed(x)
         out = out[0] if isinstance(out, list | tuple) else out
         # Inputs as a list: tf-keras-vis calls models with a list of inputs.
