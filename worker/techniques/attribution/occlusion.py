@@ -69,7 +69,9 @@ def explain(
         batch = np.repeat(x[np.newaxis], len(part), axis=0)
         for i, (top, left) in enumerate(part):
             batch[i, top : top + window, left : left + window, :] = model.black
-        drops[start : start + len(part)] = full[0, target] - model.logits(batch)[:, target]
+        drops[start : start + len(part)] = (
+            full[0, target] - model.logits(batch, batch_size)[:, target]
+        )
         if progress is not None:  # also where a cancelled job stops (it raises)
             done = start + len(part)
             progress(done / len(boxes), f"Occluded {done} of {len(boxes)} windows")
