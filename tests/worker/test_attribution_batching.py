@@ -61,8 +61,9 @@ def test_resnet50_occlusion_batches_are_memory_bounded_and_match_numpy(resnet):
     """ResNet50's gradient chunk (``max_batch``, which keeps every layer's output for the
     backward pass) is a few images; occlusion only needs scores, so its batch is set by the
     largest layer output alone: 1 GiB // (4 live outputs x 4 bytes x 34·34·64 values of
-    ``pool1_pad``) = 907, capped at 512. All 9 occluded copies go through in one call; with
-    a budget of 4 images they go 4, 4, 1. Either way the map equals the NumPy loop."""
+    ``pool1_pad``) = 907, capped at 512, and occlusion takes at most 32 of them per call.
+    All 9 occluded copies go through in one call; with a budget of 4 images they go 4, 4, 1.
+    Either way the map equals the NumPy loop."""
     x = np.random.default_rng(3).uniform(0, 1, (64, 64, 3)).astype(np.float32)
     values = reference_graph_forward(resnet, x)
     largest = max(int(np.prod(v.shape)) for v in values.values())
@@ -76,7 +77,7 @@ def test_resnet50_occlusion_batches_are_memory_bounded_and_match_numpy(resnet):
     small = AttributionModel(resnet, batch_budget=4 * per_image)
     assert small.bounded_batch() == 4
 
-    for attribution, expected_calls, batch in ((model, [1, 9], 512), (small, [1, 4, 4, 1], 4)):
+    for attribution, expected_calls, batch in ((model, [1, 9], 32), (small, [1, 4, 4, 1], 4)):
         target = attribution.predicted_class(x)
         calls = _record_calls(attribution)
         params = {"window": WINDOW, "stride": STRIDE}
