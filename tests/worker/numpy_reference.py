@@ -121,6 +121,9 @@ def _apply(layer, x):
         return softmax(x)
     if kind == "Dropout":
         return x  # identity at inference
+    if kind == "ZeroPadding2D":
+        (top, bottom), (left, right) = cfg["padding"]
+        return np.pad(x, ((top, bottom), (left, right), (0, 0)))
     if kind == "BatchNormalization":
         names = [w.name for w in layer.weights]
         params = dict(zip(names, weights, strict=True))
@@ -146,4 +149,37 @@ def reference_forward(model, x) -> dict[str, np.ndarray]:
             continue
         current = _apply(layer, current)
         values[layer.name] = current
+    return values
+
+
+def _inbound_names(value) -> list[str]:
+    """Names of the layers whose outputs a layer's recorded call arguments refer to."""
+    if isinstance(value, dict):
+        history = value.get("config", {}).get("keras_history") if "class_name" in value else None
+        if value.get("class_name") == "__keras_tensor__" and history:
+            return [history[0]]
+        return [name for item in value.values() for name in _inbound_names(item)]
+    if isinstance(value, list | tuple):
+        return [name for item in value for name in _inbound_names(item)]
+    return []
+
+
+def reference_graph_forward(model, x) -> dict[str, np.ndarray]:
+    """Every layer's output (no batch axis) of a single-input functional model whose layers
+    may branch and merge (``Add``), as ResNet's residual blocks do; keyed by layer name. Each
+    layer is called once (a shared layer is not supported)."""
+    values: dict[str, np.ndarray] = {}
+    for spec in model.get_config()["layers"]:
+        name = spec["name"]
+        if spec["class_name"] == "InputLayer":
+            values[name] = np.asarray(x, dtype=np.float64)
+            continue
+        assert len(spec["inbound_nodes"]) == 1, f"{name} is shared"
+        inputs = [values[n] for n in _inbound_names(spec["inbound_nodes"][0]["args"])]
+        layer = model.get_layer(name)
+        if spec["class_name"] == "Add":
+            values[name] = sum(inputs[1:], inputs[0])
+        else:
+            assert len(inputs) == 1, f"{name} takes {len(inputs)} inputs"
+            values[name] = _apply(layer, inputs[0])
     return values

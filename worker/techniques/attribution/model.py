@@ -160,6 +160,9 @@ class AttributionModel:
         linear = self._linear
 
         self.lanes = parallel_lanes()
+        # How many times a computation was traced: each traced function serves every batch
+        # size (batch axis None), so this grows only with new functions, never per batch.
+        self.traces = 0
 
         def logits(x):
             return (tf.cast(linear(x, training=False), tf.float32),)
@@ -185,12 +188,17 @@ class AttributionModel:
         """
         import tensorflow as tf
 
-        plain = tf.function(body, input_signature=signature).get_concrete_function()
+        def counted(x, *rest):
+            self.traces += 1  # Python runs only while TensorFlow traces
+            return body(x, *rest)
+
+        plain = tf.function(counted, input_signature=signature).get_concrete_function()
         if self.lanes <= 1:
             return plain
         lanes = self.lanes
 
         def split_body(x, *rest):
+            self.traces += 1
             n = tf.shape(x)[0]
             parts = [
                 body(x[(i * n) // lanes : ((i + 1) * n) // lanes], *rest) for i in range(lanes)
@@ -263,15 +271,16 @@ class AttributionModel:
         return self._layer_output_fns[key]
 
     # ----------------------------------------------------------------- public API
-    def _chunks(self, x: np.ndarray):
-        """Float32 tensors of at most ``max_batch`` images each."""
+    def _chunks(self, x: np.ndarray, size: int | None = None):
+        """Float32 tensors of at most ``size`` (default ``max_batch``) images each."""
         import tensorflow as tf
 
         x = np.asarray(x, dtype=np.float32)
         if x.ndim != 4 or tuple(x.shape[1:]) != self.input_shape:
             raise ValueError(f"expected a batch (N, {self.input_shape}), got {x.shape}")
-        for start in range(0, len(x), self.max_batch):
-            yield tf.convert_to_tensor(x[start : start + self.max_batch])
+        size = max(1, int(size or self.max_batch))
+        for start in range(0, len(x), size):
+            yield tf.convert_to_tensor(x[start : start + size])
 
     @staticmethod
     def _target_tensor(target: int):
@@ -285,9 +294,15 @@ class AttributionModel:
             raise ValueError(f"target class {target} is outside 0..{self.num_classes - 1}")
         return target
 
-    def logits(self, x: np.ndarray) -> np.ndarray:
-        """Pre-softmax class scores, N x classes."""
-        parts = [self._logits_fn(chunk)[0].numpy() for chunk in self._chunks(x)]
+    def logits(self, x: np.ndarray, chunk: int | None = None) -> np.ndarray:
+        """Pre-softmax class scores, N x classes, at most ``chunk`` images per model call.
+
+        The default chunk (``max_batch``) is sized for gradients, which keep every layer's
+        output for the backward pass; a forward pass frees them as it goes, so callers that
+        only need scores (occlusion) pass ``bounded_batch()`` instead: on ResNet50 at 224 px
+        that is 80 images per call rather than 1, and a single image would run on one core
+        (the lanes split a batch, never an image)."""
+        parts = [self._logits_fn(part)[0].numpy() for part in self._chunks(x, chunk)]
         return np.concatenate(parts).astype(np.float32)
 
     def probabilities(self, x: np.ndarray) -> np.ndarray:

@@ -27,6 +27,11 @@ __all__ = ["explain", "occlusion_stride", "occlusion_window", "window_count", "w
 
 Progress = Callable[[float, str], None]
 
+# At most this many occluded copies per model call, below the memory bound: measured on a
+# 2-core CPU, ResNet50 scores 8 copies per call no faster per copy than 1, while 80 per call
+# (the bound at 224 px) held 1.1 GB over the model; 32 keep it near 0.4 GB.
+MAX_BATCH = 32
+
 
 def window_positions(size: int, window: int, stride: int) -> list[int]:
     """Start offsets covering every pixel (the last window is aligned to the edge)."""
@@ -62,14 +67,16 @@ def explain(
         for left in window_positions(width, window, stride)
     ]
     full = model.logits(x[np.newaxis])
-    batch_size = model.bounded_batch()
+    batch_size = model.bounded_batch(MAX_BATCH)
     drops = np.empty(len(boxes), np.float32)
     for start in range(0, len(boxes), batch_size):
         part = boxes[start : start + batch_size]
         batch = np.repeat(x[np.newaxis], len(part), axis=0)
         for i, (top, left) in enumerate(part):
             batch[i, top : top + window, left : left + window, :] = model.black
-        drops[start : start + len(part)] = full[0, target] - model.logits(batch)[:, target]
+        drops[start : start + len(part)] = (
+            full[0, target] - model.logits(batch, batch_size)[:, target]
+        )
         if progress is not None:  # also where a cancelled job stops (it raises)
             done = start + len(part)
             progress(done / len(boxes), f"Occluded {done} of {len(boxes)} windows")
