@@ -569,7 +569,8 @@ def test_explain_runs_every_method(which, rgb, strided):
         assert result.signed == METHODS[method].signed
         if not result.signed:
             assert result.map.min() >= 0
-        assert result.info["params"] == normalise_params(method, params)
+        # the defaults as they apply to this image (occlusion's window scales with its side)
+        assert result.info["params"] == normalise_params(method, params, min(height, width))
         if METHODS[method].uses_layer:
             assert result.layer == model.default_cam_layer()
         else:
