@@ -81,6 +81,7 @@ def check_feature_vis(network, layer: str | None, filters: int, params: dict, ta
     macs = cost.network_macs(network.layers, upto=layer) * scale
     images = filters * int(params.get("images_per_filter") or 1)
     passes = images * int(params.get("steps") or 1) * cost.BACKWARD_FACTOR
+    passes *= cost.FEATURE_VIS_OVERHEAD
     limit = _limit(task_name)
     job = cost.estimate(passes, macs, _throughput())
     if job.fits(limit):

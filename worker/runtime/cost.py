@@ -24,6 +24,10 @@ from dataclasses import dataclass
 # lower figure, less a margin: an estimate may say "fits" only when it does.
 THROUGHPUT_MACS = 40e9
 BACKWARD_FACTOR = 3.0  # one forward and one backward pass ≈ three forward passes
+# Feature visualisation's steps also jitter, scale and rotate the image and regularise it:
+# measured 75 s for 16 filters × 64 steps of ResNet50's conv3_block2_2_conv at 128 px, twice
+# its passes' multiply-adds at THROUGHPUT_MACS.
+FEATURE_VIS_OVERHEAD = 2.0
 # Use at most this share of the time limit: the estimate is rough, the machine is shared.
 HEADROOM = 0.8
 
