@@ -381,7 +381,13 @@ def main() -> None:
     args = parser.parse_args()
     names = [n for n in args.networks.split(",") if n]
 
-    from tests.fixtures.processes import free_port, start_celery_worker, start_redis, stop, wait_for
+    from tests.fixtures.processes import (
+        free_port,
+        start_celery_worker,
+        start_gunicorn,
+        start_redis,
+        stop,
+    )
 
     scratch = args.keep or Path(tempfile.mkdtemp(prefix="convscope-realsize-"))
     scratch.mkdir(parents=True, exist_ok=True)
@@ -412,30 +418,9 @@ def main() -> None:
     processes = [start_redis(redis_port, scratch)]
     try:
         processes.append(start_celery_worker(env, scratch / "worker.log"))
-        processes.append(
-            subprocess.Popen(
-                [
-                    str(Path(sys.executable).parent / "gunicorn"),
-                    "backend.config.wsgi",
-                    "--bind",
-                    f"127.0.0.1:{web_port}",
-                    "--workers",
-                    "2",
-                    "--threads",
-                    "4",
-                    "--timeout",
-                    "300",
-                    "--log-level",
-                    "warning",
-                ],
-                cwd=ROOT,
-                env=env,
-            )
-        )
+        processes.append(start_gunicorn(env, web_port, timeout=300))
         base = f"http://127.0.0.1:{web_port}"
-        import requests
 
-        wait_for(lambda: requests.get(f"{base}/api/health/", timeout=2).ok, 60, "web server")
         client = Client(base, "demo", "convscope-demo")
         ids = {n["name"]: n["id"] for n in client.get("/api/networks/").json()}
         for name in names:

@@ -36,9 +36,9 @@ import numpy as np  # noqa: E402
 from tests.fixtures.processes import (  # noqa: E402
     free_port,
     start_celery_worker,
+    start_gunicorn,
     start_redis,
     stop,
-    wait_for,
 )
 
 NETWORK = "tiny-vgg"
@@ -132,26 +132,8 @@ def bench_end_to_end(runs: int, images: list[bytes]) -> dict[str, float]:
     processes = [start_redis(redis_port, tmp)]
     try:
         processes.append(start_celery_worker(env, tmp / "worker.log"))
-        processes.append(
-            subprocess.Popen(
-                [
-                    str(Path(sys.executable).parent / "gunicorn"),
-                    "backend.config.wsgi",
-                    "--bind",
-                    f"127.0.0.1:{web_port}",
-                    "--workers",
-                    "2",
-                    "--threads",
-                    "4",
-                    "--log-level",
-                    "warning",
-                ],
-                cwd=ROOT,
-                env=env,
-            )
-        )
+        processes.append(start_gunicorn(env, web_port))
         base = f"http://127.0.0.1:{web_port}"
-        wait_for(lambda: requests.get(f"{base}/api/health/", timeout=2).ok, 30, "web server")
         session = requests.Session()
         session.get(f"{base}/api/auth/me/")
         session.headers["X-CSRFToken"] = session.cookies["csrftoken"]
