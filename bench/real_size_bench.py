@@ -22,7 +22,6 @@ import argparse
 import contextlib
 import json
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -72,16 +71,31 @@ def build_model_file(name: str, folder: Path) -> Path:
     return path
 
 
+# Runs manage.py and, as it exits, writes the process's own peak RSS (KiB) to a file: the
+# children's ru_maxrss seen from here is the largest of all children so far, not this one's.
+_MANAGE_WITH_PEAK = (
+    "import atexit, resource, runpy, sys; "
+    "out = sys.argv.pop(1); "
+    "atexit.register(lambda: open(out, 'w').write("
+    "str(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))); "
+    "sys.argv[0] = 'manage.py'; runpy.run_path('manage.py', run_name='__main__')"
+)
+
+
 def manage(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
     """`manage.py ARGS` in its own process; its wall time and peak RSS on the result."""
-    started = time.perf_counter()
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    done = subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True
-    )
-    done.seconds = time.perf_counter() - started
-    # ru_maxrss of children is the largest of any child so far: report it only when it grew.
-    done.peak_mb = max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, before) / 1024
+    with tempfile.NamedTemporaryFile(suffix=".rss") as peak:
+        started = time.perf_counter()
+        done = subprocess.run(
+            [sys.executable, "-c", _MANAGE_WITH_PEAK, peak.name, *args],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        done.seconds = time.perf_counter() - started
+        text = Path(peak.name).read_text().strip()
+    done.peak_mb = int(text) / 1024 if text else float("nan")
     return done
 
 
