@@ -261,6 +261,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # kills slow-starting children in a loop on a busy machine.
 CELERY_WORKER_PROC_ALIVE_TIMEOUT = env.float("CELERY_WORKER_PROC_ALIVE_TIMEOUT", default=180.0)
 # Workers are recycled after this many tasks or this much resident memory (KiB) per child.
+# What a new worker child warms up before its first job (backend/analyses/warmup.py): the
+# smallest networks first, within this much estimated memory and time; the rest load on use.
+CONVSCOPE_WARM_UP_BYTES = env.int("CONVSCOPE_WARM_UP_BYTES", default=1 << 30)
+CONVSCOPE_WARM_UP_SECONDS = env.float("CONVSCOPE_WARM_UP_SECONDS", default=20)
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = env.int(
     "CELERY_WORKER_MAX_MEMORY_PER_CHILD", default=4_000_000
 )
