@@ -260,13 +260,16 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A new child loads TensorFlow and warms the networks before it reports "up": Celery's 4 s default
 # kills slow-starting children in a loop on a busy machine.
 CELERY_WORKER_PROC_ALIVE_TIMEOUT = env.float("CELERY_WORKER_PROC_ALIVE_TIMEOUT", default=180.0)
-# Workers are recycled after this many tasks or this much resident memory (KiB) per child.
 # What a new worker child warms up before its first job (backend/analyses/warmup.py): the
 # smallest networks first, within this much estimated memory and time; the rest load on use.
 CONVSCOPE_WARM_UP_BYTES = env.int("CONVSCOPE_WARM_UP_BYTES", default=1 << 30)
 CONVSCOPE_WARM_UP_SECONDS = env.float("CONVSCOPE_WARM_UP_SECONDS", default=20)
+# Workers are recycled after this many tasks or this much resident memory (KiB) per child.
+# 8 GB: a child holding VGG16 (138 M parameters, in the model, its extractor and attribution
+# model) sits above 4 GB, and at 4 GB it was replaced after every VGG16 job, each next job
+# loading it again (~45 s).
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = env.int(
-    "CELERY_WORKER_MAX_MEMORY_PER_CHILD", default=4_000_000
+    "CELERY_WORKER_MAX_MEMORY_PER_CHILD", default=8_000_000
 )
 # Beat (run once per installation) re-queues jobs whose worker died: backend.jobs.sweeper.
 CELERY_BEAT_SCHEDULE = {
