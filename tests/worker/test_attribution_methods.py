@@ -597,6 +597,18 @@ def test_cam_layers_from_described_layers(strided):
         {"name": "f", "type": "Reshape", "output_shape": [4, 4, 16]},  # after Flatten
     ]
     assert cam_layers.spatial_layers(hand) == ["a", "d"]
+    # A squeeze-and-excitation block's global pooling (EfficientNet) does not end the list.
+    excite = [
+        {"name": "conv", "type": "Conv2D", "output_shape": [8, 8, 4]},
+        {"name": "squeeze", "type": "GlobalAveragePooling2D", "output_shape": [4]},
+        {"name": "reshape", "type": "Reshape", "output_shape": [1, 1, 4]},
+        {"name": "excite", "type": "Multiply", "output_shape": [8, 8, 4]},
+        {"name": "top", "type": "Conv2D", "output_shape": [8, 8, 16]},
+        {"name": "pool", "type": "GlobalAveragePooling2D", "output_shape": [16]},
+        {"name": "logits", "type": "Dense", "output_shape": [10]},
+    ]
+    assert cam_layers.spatial_layers(excite) == ["conv", "excite", "top"]
+    assert cam_layers.default_cam_layer(excite) == "top"
     assert cam_layers.default_cam_layer(hand) == "a"
     assert cam_layers.default_cam_layer(hand[3:4]) == "d"
     assert cam_layers.default_cam_layer([]) is None

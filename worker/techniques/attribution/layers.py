@@ -11,12 +11,15 @@ _PASS_THROUGH = ("Dropout", "Noise")
 
 
 def spatial_layers(layers: list[dict]) -> list[str]:
-    """Names of layers with an H x W x C output (H, W > 1) before the first Flatten or
-    global pooling, in model order. ``layers`` as ``introspection.describe_layers`` gives."""
+    """Names of layers with an H x W x C output (H, W > 1) before the first Flatten, in model
+    order. ``layers`` as ``introspection.describe_layers`` gives.
+
+    A global pooling layer does not end the list: squeeze-and-excitation blocks (EfficientNet,
+    MobileNetV3) pool globally inside the network, and stopping there left EfficientNetB0 with
+    only its first block's layers. The head's own pooling is followed by no spatial layer."""
     names = []
     for layer in layers:
-        kind = layer.get("type", "")
-        if kind == "Flatten" or kind.startswith("Global"):
+        if layer.get("type", "") == "Flatten":
             break
         shape = layer.get("output_shape")
         if (
