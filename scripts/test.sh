@@ -51,7 +51,12 @@ lane_1() {
   test_pass "Compute tests (worker, model_zoo, datasets)" \
     tests/worker tests/model_zoo tests/datasets "$@" &&
     test_pass "Backend and integration tests (SQLite)" tests/backend tests/integration "$@" &&
-    (export_pg convscope_chaos && test_pass "Chaos tests ($ONCE_DB)" tests/chaos "$@")
+    (export_pg convscope_chaos && test_pass "Chaos tests ($ONCE_DB)" tests/chaos \
+      --ignore=tests/chaos/test_time_limits.py "$@") &&
+    # In its own process: after test_chaos.py in the same one, its soft-limit job was run
+    # without its 1 s limit (state left in the process; not yet found), and it passes alone.
+    (export_pg convscope_chaos && test_pass "Time-limit tests ($ONCE_DB)" \
+      tests/chaos/test_time_limits.py "$@")
 }
 
 lane_2() {

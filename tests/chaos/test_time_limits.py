@@ -29,14 +29,14 @@ def limit(monkeypatch, task, soft: float, hard: float) -> dict[str, str]:
 
 
 def test_soft_time_limit_fails_feature_vis_with_the_sentence(
-    start_worker, start_beat, user, zoo, monkeypatch, settings
+    start_worker, start_beat, user, zoo, monkeypatch
 ):
     from backend.features.services import create_feature_vis
     from backend.features.tasks import run_feature_vis
 
     # The cost estimate would refuse this request before queueing it; the time limit is the
     # backstop for a request it let through (a wrong estimate): make it think the server fast.
-    settings.CONVSCOPE_COMPUTE_MACS = 1e18
+    monkeypatch.setattr("backend.jobs.costs._throughput", lambda: 1e18)
 
     # The optimisation checks the clock between short steps, so the soft limit stops it.
     start_worker("soft", env=limit(monkeypatch, run_feature_vis, 1, 20))
