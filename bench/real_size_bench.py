@@ -42,16 +42,9 @@ NETWORKS: dict[str, tuple[str, str, str]] = {
     "efficientnet_b0": ("EfficientNetB0", "raw", "block4a_expand_conv"),
     "densenet121": ("DenseNet121", "torch", "conv3_block4_2_conv"),
 }
-METHODS = (
-    "gradient",
-    "gradient-x-input",
-    "smoothgrad",
-    "guided-backprop",
-    "integrated-gradients",
-    "gradcam",
-    "gradcam++",
-    "occlusion",
-)
+# every attribution method, as the API lists them (the registry imports no TensorFlow)
+from worker.techniques.attribution.registry import METHOD_NAMES as METHODS  # noqa: E402
+
 FEATURE_VIS_PAGE = 16
 JOB_TIMEOUT = 900.0
 
