@@ -32,8 +32,9 @@ class RequestInvalid(ValueError):
 def _dataset_name(network: Network) -> str:
     if network.dataset is None:
         raise RequestInvalid(
-            "This network was registered without a dataset, so there is no test split "
-            "to run it on. Register it with --dataset."
+            "This network has no dataset linked, so there is no test split to run it on. "
+            "Link one on the Models page (or: manage.py link_dataset --network NAME --dataset "
+            "DATASET)."
         )
     return network.dataset.name
 
@@ -53,14 +54,20 @@ def _spatial_layer(network: Network, layer: str | None) -> str:
 
 def clean_params(network: Network, kind: str, data: dict) -> dict:
     """The complete, checked parameters of a request (they form its cache key)."""
-    _dataset_name(network)
+    test_images = _test_size(network)
     if kind == DatasetViewKind.EVALUATION:
+        _fit(network, test_images, f"Evaluating on all {test_images:,} test images")
         return {}
     if kind == DatasetViewKind.TOP_ACTIVATIONS:
         k = data.get("k") or 9
         if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= MAX_K:
             raise RequestInvalid(f"k must be a whole number from 1 to {MAX_K}.")
-        return {"layer": _spatial_layer(network, data.get("layer")), "k": k}
+        layer = _spatial_layer(network, data.get("layer"))
+        _fit(
+            network, test_images, f"Finding the top images of {layer} among {test_images:,}",
+            upto=layer, advice="Choose a layer nearer the input, or link a smaller dataset.",
+        )  # fmt: skip
+        return {"layer": layer, "k": k}
     if kind == DatasetViewKind.FILTER_RANKING:
         return _ranking_params(network, data)
     from worker.techniques.embedding import default_embedding_layer, normalise_embed_params
@@ -80,7 +87,32 @@ def clean_params(network: Network, kind: str, data: dict) -> dict:
         params = normalise_embed_params(method, data.get("params"))
     except ValueError as exc:
         raise RequestInvalid(str(exc)) from exc
+    # a subset too large to read within the time limit shrinks to one that fits
+    wanted = min(subset or test_images, test_images)
+    fitting = _fit(
+        network, wanted, f"Reading {layer} for {wanted:,} test images", upto=layer, shrink=True,
+        advice="Choose a layer nearer the input.",
+    )  # fmt: skip
+    if fitting < wanted:
+        subset = fitting
     return {"method": method, "layer": layer, "params": params, "subset": subset}
+
+
+def _test_size(network: Network) -> int:
+    """How many test images the network's dataset has (0 when its manifest does not say)."""
+    from datasets.registry import get_dataset
+
+    splits = get_dataset(_dataset_name(network)).manifest.get("splits") or {}
+    return int(splits.get("test") or 0)
+
+
+def _fit(network: Network, images: int, what: str, **options) -> int:
+    try:
+        return costs.fit_dataset_pass(
+            network, images, what, "evaluations.run_dataset_view", **options
+        )
+    except costs.TooCostly as exc:
+        raise RequestInvalid(str(exc)) from exc
 
 
 def _ranking_params(network: Network, data: dict) -> dict:

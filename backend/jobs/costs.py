@@ -124,3 +124,27 @@ def fit_ranking_subset(network, layer: str, sample: int, subset: int, task_name:
             "Choose a layer nearer the output (fewer filters, less network after it).",
         )
     )
+
+
+def fit_dataset_pass(
+    network,
+    images: int,
+    what: str,
+    task_name: str,
+    *,
+    upto: str | None = None,
+    shrink: bool = False,
+    advice: str = "Link a smaller dataset, or use a smaller network.",
+) -> int:
+    """The number of images a job that runs the network (up to ``upto``) once over ``images``
+    dataset images can handle within the time limit: ``images`` when they fit; with ``shrink``,
+    fewer (at least 10); else TooCostly with ``advice``."""
+    macs = cost.network_macs(network.layers, upto=upto)
+    limit = _limit(task_name)
+    fitting = math.floor(limit * cost.HEADROOM * _throughput() / max(macs, 1.0))
+    if images <= fitting:
+        return images
+    if shrink and fitting >= 10:
+        return fitting
+    job = cost.estimate(images, macs, _throughput())
+    raise TooCostly(cost.refusal(what, _label(network), job, limit, advice))

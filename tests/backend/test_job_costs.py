@@ -148,3 +148,36 @@ def test_feature_vis_of_many_filters_refused_and_ranking_subset_shrinks(
     settings.CONVSCOPE_COMPUTE_MACS = 1e9  # a server too slow for even ten images
     with pytest.raises(ValueError, match="Ranking the 64 filters of conv1_conv"):
         _ranking_params(resnet224, {"layer": "conv1_conv", "subset": 1000})
+
+
+def test_dataset_jobs_on_resnet50_refused_or_shrunk_to_what_fits(resnet224, zoo, settings):
+    """Evaluation, top activations and embeddings run the network over the test split: each is
+    checked against the time limit before it is queued (10,000 Fashion-MNIST test images at
+    224×224 through ResNet50 are about 4 × 10^13 multiply-adds)."""
+    from backend.datasets.models import Dataset
+    from backend.datasets.services import sync_builtin_datasets
+    from backend.evaluations.services import RequestInvalid, clean_params
+
+    sync_builtin_datasets()
+    resnet224.dataset = Dataset.objects.get(name="fashion-mnist")
+    resnet224.save()
+
+    with pytest.raises(RequestInvalid, match="Evaluating on all 10,000 test images") as refused:
+        clean_params(resnet224, "evaluation", {})
+    assert "needs about 10,000 forward passes of ResNet50" in str(refused.value)
+    # top activations: the whole network is too much, a layer near the input fits
+    with pytest.raises(RequestInvalid, match="Choose a layer nearer the input"):
+        clean_params(resnet224, "top-activations", {"layer": "conv5_block3_out"})
+    assert clean_params(resnet224, "top-activations", {"layer": "conv1_conv"})["layer"] == (
+        "conv1_conv"
+    )
+    # an embedding's subset shrinks to what the worker can read in time
+    params = clean_params(resnet224, "embedding", {"method": "pca", "layer": "avg_pool"})
+    assert 10 <= params["subset"] < 10_000
+    small = clean_params(
+        resnet224, "embedding", {"method": "pca", "layer": "avg_pool", "subset": 50}
+    )
+    assert small["subset"] == 50
+    # A faster server (its measured throughput in settings) accepts the full evaluation.
+    settings.CONVSCOPE_COMPUTE_MACS = 1e13
+    assert clean_params(resnet224, "evaluation", {}) == {}

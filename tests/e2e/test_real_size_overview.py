@@ -93,6 +93,24 @@ def test_resnet50_overview_blocks_minimap_search_and_exact_values(
     row.wait_for()
     row.locator("canvas").first.wait_for(timeout=30_000)
     assert page.locator("[data-testid=graph-edge][data-to=conv4_block1_add]").count() >= 1
+    # The main path runs straight: the third convolution follows the second's ReLU; the
+    # projection shortcut (listed between them by Keras) sits in a row below, linked both ways.
+    def box_of(name):
+        return page.locator(f"[data-testid=layer-row][data-layer={name}]").bounding_box()
+
+    relu2, conv3_, short = (
+        box_of("conv4_block1_2_relu"),
+        box_of("conv4_block1_3_conv"),
+        box_of("conv4_block1_0_conv"),
+    )
+    assert relu2["x"] < conv3_["x"] < relu2["x"] + 2 * relu2["width"] + 10
+    assert abs(conv3_["y"] - relu2["y"]) < 2
+    assert short["y"] > relu2["y"] + relu2["height"]
+    shortcut = page.locator("[data-testid=layer-row][data-layer=conv4_block1_0_conv]")
+    assert shortcut.get_attribute("data-row") == "1"
+    assert page.locator(
+        "[data-testid=graph-edge][data-from=conv4_block1_0_bn][data-to=conv4_block1_add]"
+    ).count()
     screenshot("real-size-resnet50-expanded")
     # … and collapse it again
     page.locator("[data-testid=block-open][data-block=conv4] [data-testid=block-collapse]").click()

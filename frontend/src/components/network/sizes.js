@@ -12,3 +12,5 @@ export const KERNEL_MAP_PX = 30
 export const KERNEL_PREVIEW = 8
 /** How many maps of an opened layer are drawn at first (then a page more on demand). */
 export const PANEL_PAGE = 64
+/** Maps per column on a side row of the overview (a shortcut beside the main path). */
+export const SIDE_CHANNELS = 2
