@@ -93,6 +93,7 @@ def test_resnet50_overview_blocks_minimap_search_and_exact_values(
     row.wait_for()
     row.locator("canvas").first.wait_for(timeout=30_000)
     assert page.locator("[data-testid=graph-edge][data-to=conv4_block1_add]").count() >= 1
+
     # The main path runs straight: the third convolution follows the second's ReLU; the
     # projection shortcut (listed between them by Keras) sits in a row below, linked both ways.
     def box_of(name):
