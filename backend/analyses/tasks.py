@@ -30,7 +30,10 @@ def run_analysis(*, job_id: int) -> None:
     expires=600,
 )
 def prune_results() -> None:
-    """The retention policy of stored results (backend/analyses/retention.py)."""
+    """The retention policy of stored results (backend/analyses/retention.py), and model
+    uploads left unfinished past their age limit (backend/networks/chunked.py)."""
     from backend.analyses.retention import prune
+    from backend.networks.chunked import remove_stale_uploads
 
     prune()
+    remove_stale_uploads()

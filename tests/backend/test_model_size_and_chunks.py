@@ -5,6 +5,7 @@ rather than read whole); presets in the registration form; a dataset linked and 
 """
 
 import io
+from datetime import timedelta
 
 import numpy as np
 import pytest
@@ -212,6 +213,31 @@ def test_stale_uploads_are_removed(api, zoo, settings):
     assert remove_stale_uploads() == 0
     later = timezone.now() + timedelta(seconds=settings.CONVSCOPE_UPLOAD_MAX_AGE_SECONDS + 60)
     assert remove_stale_uploads(now=later) == 1
+    assert not ModelUpload.objects.exists() and not path.parent.exists()
+
+
+def test_prune_results_also_removes_stale_uploads(api, zoo, settings):
+    """The periodic job and `manage.py prune_results` clear abandoned uploads too, not only
+    the next upload (which may never come)."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from backend.networks.chunked import upload_path
+
+    upload_id = open_upload(api, 5000).json()["id"]
+    path = upload_path(ModelUpload.objects.get(pk=upload_id))
+    out = StringIO()
+    call_command("prune_results", stdout=out)
+    assert "Removed 0 unfinished model upload(s)" in out.getvalue() and path.is_file()
+    settings.CONVSCOPE_UPLOAD_MAX_AGE_SECONDS = 0
+    ModelUpload.objects.filter(pk=upload_id).update(
+        updated_at=ModelUpload.objects.get(pk=upload_id).updated_at - timedelta(seconds=5)
+    )
+    call_command("prune_results", "--dry-run", stdout=out)
+    assert path.is_file()  # a dry run changes nothing
+    call_command("prune_results", stdout=out)
+    assert "Removed 1 unfinished model upload(s)" in out.getvalue()
     assert not ModelUpload.objects.exists() and not path.parent.exists()
 
 

@@ -12,7 +12,8 @@ class Command(BaseCommand):
     help = (
         "Remove the layer files of stored analysis results older than RESULT_MAX_AGE_DAYS or "
         "beyond a user's RESULT_QUOTA_BYTES_PER_USER, least recently used first (they are "
-        "recomputed on request)."
+        "recomputed on request), and model uploads left unfinished for longer than "
+        "CONVSCOPE_UPLOAD_MAX_AGE_SECONDS."
     )
 
     def add_arguments(self, parser):
@@ -34,3 +35,8 @@ class Command(BaseCommand):
             f"{'Dry run: ' if dry_run else ''}{len(report.pruned)} result(s), "
             f"{verb} {megabytes(report.freed_bytes)} ({report.freed_bytes} bytes)."
         )
+        if not dry_run:
+            from backend.networks.chunked import remove_stale_uploads
+
+            removed = remove_stale_uploads()
+            self.stdout.write(f"Removed {removed} unfinished model upload(s) past their age limit.")
