@@ -13,7 +13,7 @@ import { samePadding } from './conv-math'
 export const EXPLAINED_TYPES = new Set([
   'Conv2D', 'Dense', 'MaxPooling2D', 'AveragePooling2D', 'GlobalAveragePooling2D',
   'GlobalMaxPooling2D', 'Flatten', 'ReLU', 'Activation', 'LeakyReLU', 'ELU', 'Softmax',
-  'BatchNormalization', 'Dropout',
+  'BatchNormalization', 'Dropout', 'DepthwiseConv2D',
 ]) // prettier-ignore
 
 /** Element-wise activations by Keras name: f(z) and the formula as text. */
@@ -57,6 +57,7 @@ export function reluLayer(x, { max_value: maxValue = null, negative_slope: slope
   if (maxValue !== null && maxValue !== undefined) value = Math.min(value, maxValue)
   const parts = [`x if x ≥ ${threshold}`, slope ? `else ${slope} · (x − ${threshold})` : 'else 0']
   if (maxValue !== null && maxValue !== undefined) parts.push(`capped at ${maxValue}`)
+  if (maxValue === 6 && !slope && !threshold) return { text: 'ReLU6: min(max(0, x), 6), a ReLU capped at 6', value }
   return { text: `ReLU: ${parts.join(', ')}`, value }
 }
 
@@ -138,6 +139,39 @@ export function explainConv({ input, kernel, bias = null, config = {}, row, col,
     origin: windowOrigin({ inShape: [h, w], kernel: [kh, kw], strides, dilation, padding, row, col }),
     pad: layerPadding({ inShape: [h, w], kernel: [kh, kw], strides, dilation, padding }),
     kernelSize: [kh, kw], inShape: input.shape,
+  } // prettier-ignore
+}
+
+/**
+ * A DepthwiseConv2D output value: output channel o reads input channel ⌊o / multiplier⌋ only,
+ * its window times that channel's own k×k filter (kernel kh×kw×C_in×multiplier), plus the bias;
+ * then the activation. The same shape as explainConv's result, with one input channel.
+ */
+export function explainDepthwise({ input, kernel, bias = null, config = {}, row, col, channel }) {
+  const [h, w, cin] = input.shape
+  const [kh, kw, kcin, mult] = kernel.shape
+  if (kcin !== cin) throw new Error(`kernel expects ${kcin} input channels, the input has ${cin}`)
+  const strides = pair(config.strides, [1, 1])
+  const dilation = pair(config.dilation_rate, [1, 1])
+  const padding = config.padding || 'valid'
+  const window = taps({ inShape: [h, w], kernel: [kh, kw], strides, dilation, padding, row, col })
+  const k = Math.floor(channel / mult)
+  const m = channel % mult
+  const terms = window.map((t) => {
+    const x = t.pad ? 0 : input.data[hwcIndex(input.shape, t.r, t.c, k)]
+    const wt = kernel.data[((t.i * kw + t.j) * cin + k) * mult + m]
+    return { ...t, x, w: wt, product: x * wt }
+  })
+  const total = terms.reduce((s, t) => s + t.product, 0)
+  const b = bias ? bias.data[channel] : 0
+  const z = total + b
+  const act = applyActivation(config.activation, z)
+  return {
+    kind: 'depthwise', row, col, channel, window, channels: [{ channel: k, terms, sum: total }], total,
+    bias: b, hasBias: !!bias, z, activation: act, value: act.value, strides, dilation, padding,
+    origin: windowOrigin({ inShape: [h, w], kernel: [kh, kw], strides, dilation, padding, row, col }),
+    pad: layerPadding({ inShape: [h, w], kernel: [kh, kw], strides, dilation, padding }),
+    kernelSize: [kh, kw], inShape: input.shape, multiplier: mult, inChannel: k,
   } // prettier-ignore
 }
 
@@ -339,6 +373,8 @@ export function explainCell(layer, { input, weights = {} }, cell) {
   switch (type) {
     case 'Conv2D':
       return explainConv({ input, kernel: weights.kernel, bias: weights.bias, config, ...cell })
+    case 'DepthwiseConv2D':
+      return explainDepthwise({ input, kernel: weights.kernel, bias: weights.bias, config, ...cell })
     case 'MaxPooling2D':
       return explainPool({ input, config, mode: 'max', ...cell })
     case 'AveragePooling2D':
@@ -369,7 +405,7 @@ export function explainCell(layer, { input, weights = {} }, cell) {
 
 /** The weight parts a layer type's detail view needs. */
 export function weightsFor(type) {
-  if (type === 'Conv2D' || type === 'Dense') return ['kernel', 'bias']
+  if (type === 'Conv2D' || type === 'DepthwiseConv2D' || type === 'Dense') return ['kernel', 'bias']
   if (type === 'BatchNormalization') return ['gamma', 'beta', 'moving_mean', 'moving_variance']
   return []
 }

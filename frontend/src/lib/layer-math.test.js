@@ -4,6 +4,7 @@ import {
   explainCell,
   explainConv,
   explainDense,
+  explainDepthwise,
   explainElementwise,
   explainFlatten,
   explainGlobalPool,
@@ -253,5 +254,56 @@ describe('explainCell', () => {
     expect(explainCell({ type: 'Add' }, { input: X2 }, { index: 0 })).toBeNull()
     expect(valueAt(X2, { row: 2, col: 2, channel: 1 })).toBe(90)
     expect(valueAt(arr([2], [7, 8]), { index: 1 })).toBe(8)
+  })
+})
+
+describe('explainDepthwise', () => {
+  // Independent reference: a depthwise convolution is a full convolution whose kernel is zero
+  // except where output channel c·M + m reads input channel c.
+  const rand = (n, seed) => Float32Array.from({ length: n }, (_, i) => Math.sin(seed * 12.9898 + i * 78.233) * 3)
+  const input = { shape: [5, 6, 3], data: rand(5 * 6 * 3, 1) }
+  const mult = 2
+  const kernel = { shape: [3, 3, 3, mult], data: rand(3 * 3 * 3 * mult, 2) }
+  const bias = { shape: [6], data: rand(6, 3) }
+  const full = { shape: [3, 3, 3, 6], data: new Float32Array(3 * 3 * 3 * 6) }
+  for (let i = 0; i < 3; i++)
+    for (let j = 0; j < 3; j++)
+      for (let c = 0; c < 3; c++)
+        for (let m = 0; m < mult; m++)
+          full.data[((i * 3 + j) * 3 + c) * 6 + c * mult + m] = kernel.data[((i * 3 + j) * 3 + c) * mult + m]
+
+  it('matches the equivalent full convolution on every channel, padding and stride', () => {
+    for (const config of [
+      { padding: 'same', strides: [1, 1], activation: 'linear' },
+      { padding: 'same', strides: [2, 2], activation: 'relu' },
+      { padding: 'valid', strides: [1, 1], activation: 'linear' },
+    ])
+      for (let channel = 0; channel < 6; channel++)
+        for (const [row, col] of [
+          [0, 0],
+          [1, 2],
+        ]) {
+          const d = explainDepthwise({ input, kernel, bias, config, row, col, channel })
+          const f = explainConv({ input, kernel: full, bias, config, row, col, channel })
+          expect(d.value).toBeCloseTo(f.value, 5)
+          expect(d.channels).toHaveLength(1)
+          expect(d.inChannel).toBe(Math.floor(channel / mult))
+          expect(d.channels[0].terms).toHaveLength(9)
+        }
+  })
+
+  it('is what explainCell gives a DepthwiseConv2D layer, with ReLU6 written as such', () => {
+    const layer = { type: 'DepthwiseConv2D', config: { padding: 'same', strides: [1, 1] } }
+    const e = explainCell(layer, { input, weights: { kernel, bias } }, { row: 2, col: 3, channel: 5 })
+    expect(e.kind).toBe('depthwise')
+    expect(e.inChannel).toBe(2)
+    const capped = explainElementwise({
+      input: arr([3], [-1, 2, 9]),
+      type: 'ReLU',
+      config: { max_value: 6 },
+      cell: { index: 2 },
+    })
+    expect(capped.value).toBe(6)
+    expect(capped.text).toMatch(/^ReLU6/)
   })
 })

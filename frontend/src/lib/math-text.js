@@ -9,6 +9,10 @@ export const MATH_TEXT = {
       'Point at a cell on the edge of the shape, then at one in the empty background: see which input channels' +
       ' parts change and how the bias alone decides the background.',
   },
+  depthwise: {
+    what: 'A depthwise convolution value is a weighted sum over one input channel only: the small window of that channel under its own kernel, plus one bias; then the activation. Channels are mixed later, by a 1×1 convolution.',
+    try: 'Point at the same cell in two neighbouring output channels: each reads a different input channel.',
+  },
   'max-pool': {
     what: 'Max pooling keeps only the largest value of each small window, so the map gets smaller while the strongest signals survive.',
     try: 'Point at neighbouring cells and watch the ringed winner jump inside its window.',
