@@ -100,3 +100,26 @@ def test_model_file_passes_the_upload_checks(built):
 
     summary = validate_model_file(built / "model.keras")
     assert summary["softmax_output"] and summary["params"] == 4_694_024
+
+
+# Ten classes of different kinds (animals, objects, food, scenes), chosen before looking at
+# any result: ImageNet-1k indices.
+VIS_CLASSES = [1, 130, 207, 323, 417, 779, 817, 949, 963, 980]
+
+
+def test_class_visualisations_are_recognised_by_the_network_itself(model, manifest):
+    """Feature visualisation of a class, as the product makes it (128-px optimisation resized
+    to 224, the default steps): the pretrained network must call at least 8 of 10 of them its
+    own class, top-1 (a check that the images carry the class's parts, not noise)."""
+    from backend.features.services import OPTIMISE_SIDE
+    from worker.techniques.feature_vis.visualise import visualise_classes
+
+    spec = InputSpec.from_dict(manifest["input"])
+    result = visualise_classes(model, VIS_CLASSES, size=OPTIMISE_SIDE, spec=spec)
+    assert result.images.shape[0] == len(VIS_CLASSES)
+    probabilities = model.predict(prepare_batch(result.images, spec), verbose=0)
+    top1 = probabilities.argmax(axis=1)
+    named = {manifest["labels"][c]: manifest["labels"][t] for c, t in zip(VIS_CLASSES, top1)}
+    hits = int((top1 == np.asarray(VIS_CLASSES)).sum())
+    print(f"class visualisations recognised: {hits}/10 {named}")
+    assert hits >= 8, named
