@@ -200,9 +200,10 @@ def compute(network: Network, kind: str, params: dict, out_dir: Path, progress=N
         })  # fmt: skip
         return output.summary(network.labels)
     if kind == DatasetViewKind.TOP_ACTIVATIONS:
+        from worker.inputs.preprocessing import PreparedImages
         from worker.techniques.top_activating import top_activating
 
-        x = prepare_batch(images, spec)
+        x = PreparedImages(images, spec)  # preprocessed a batch at a time
         summary = top_activating(model, params["layer"], x, k=params["k"], progress=progress)
         write_arrays(out_dir, {})
         return summary
@@ -232,12 +233,14 @@ def _compute_embedding(model, spec, images, labels, prepare_batch, params, out_d
     from worker.techniques.embedding import embed, layer_features
 
     started = time.perf_counter()
+    from worker.inputs.preprocessing import PreparedImages
+
     indices = subset_indices(len(images), params["subset"])
-    x = prepare_batch(images[indices], spec)
+    x = PreparedImages(images[indices], spec)  # preprocessed a batch at a time
     if progress is not None:
         progress(0.0, f"Reading layer {params['layer']} for {len(indices)} images")
     features = layer_features(model, params["layer"], x)
-    predictions = np.argmax(model.logits(x), axis=1)
+    predictions = np.argmax(model.logits(x, chunk=model.bounded_batch()), axis=1)
 
     def scaled(fraction: float, message: str) -> None:
         if progress is not None:

@@ -119,7 +119,9 @@ def test_class_visualisations_are_recognised_by_the_network_itself(model, manife
     assert result.images.shape[0] == len(VIS_CLASSES)
     probabilities = model.predict(prepare_batch(result.images, spec), verbose=0)
     top1 = probabilities.argmax(axis=1)
-    named = {manifest["labels"][c]: manifest["labels"][t] for c, t in zip(VIS_CLASSES, top1)}
+    named = {
+        manifest["labels"][c]: manifest["labels"][t] for c, t in zip(VIS_CLASSES, top1, strict=True)
+    }
     hits = int((top1 == np.asarray(VIS_CLASSES)).sum())
     print(f"class visualisations recognised: {hits}/10 {named}")
     assert hits >= 8, named

@@ -184,3 +184,25 @@ def test_top_activating_refuses_layers_without_a_spatial_output(zoo, images):
     result = top_activating(model, "conv_1_1", images[:4], k=9)
     assert result["k"] == 4
     assert sorted(e["index"] for e in result["filters"][0]["examples"]) == [0, 1, 2, 3]
+
+
+def test_lazily_prepared_images_give_the_same_result_in_bounded_batches(zoo, images):
+    """A large set is preprocessed a batch at a time (PreparedImages) and batches shrink to the
+    memory budget: the result is the eager one's."""
+    from worker.inputs.preprocessing import PreparedImages
+
+    keras_model, model = zoo
+    pixels, _ = get_dataset("fashion-mnist").load("test")
+    spec = InputSpec.from_dict(json.loads((TINY_VGG / "manifest.json").read_text())["input"])
+    lazy = PreparedImages(pixels[:SUBSET], spec)
+    assert lazy.shape == images.shape and len(lazy) == len(images)
+    np.testing.assert_array_equal(lazy[10:20], images[10:20])
+    with pytest.raises(TypeError):
+        lazy[3]  # noqa: B018 - slices only: a single index would be a different shape
+    eager = top_activating(model, "conv_2_1", images, k=4)
+    small = AttributionModel(keras_model, batch_budget=64 * 1024)  # a few images per batch
+    assert small.bounded_batch(1000) < 20
+    calls = []
+    bounded = top_activating(small, "conv_2_1", lazy, k=4, progress=lambda f, m: calls.append(f))
+    assert bounded == eager
+    assert len(calls) > len(images) // 20  # many small batches

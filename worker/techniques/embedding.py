@@ -28,6 +28,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from worker.inputs.preprocessing import as_float_batch
+
 if TYPE_CHECKING:
     from worker.techniques.attribution.model import AttributionModel
 
@@ -76,7 +78,8 @@ def layer_features(
     """A layer's output for every image, flattened: float32 N x D.
 
     ``model`` is an :class:`~worker.techniques.attribution.model.AttributionModel` (its traced
-    functions are reused and cached with it); ``x`` is preprocessed float32 N x h x w x c.
+    functions are reused and cached with it); ``x`` is preprocessed float32 N x h x w x c (or
+    PreparedImages, preprocessed a batch at a time).
     """
     import tensorflow as tf
 
@@ -84,12 +87,12 @@ def layer_features(
         return (tf.reshape(a, (tf.shape(a)[0], -1)),)
 
     fn = model.layer_output_function(layer, "features", flatten)
-    x = np.asarray(x, dtype=np.float32)
+    x = as_float_batch(x)
     if x.ndim != 4 or tuple(x.shape[1:]) != model.input_shape:
         raise ValueError(f"expected a batch (N, {model.input_shape}), got {x.shape}")
     parts = []
     n = len(x)
-    for start, stop in _batches(n, max(1, int(batch))):
+    for start, stop in _batches(n, model.bounded_batch(batch)):
         parts.append(fn(tf.convert_to_tensor(x[start:stop]))[0].numpy())
         if progress is not None:
             progress(stop / n, f"features of {stop} of {n} images")

@@ -100,6 +100,7 @@ def evaluate(
         raise ValueError("batch must be at least 1")
     n = len(images)
     k = model.num_classes
+    batch = model.bounded_batch(batch)  # bounded memory on large networks
     probabilities = np.empty((n, k), np.float32)
     for start in range(0, n, batch):
         stop = min(start + batch, n)

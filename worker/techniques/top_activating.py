@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from worker.inputs.preprocessing import as_float_batch
 from worker.techniques.receptive_field import receptive_field
 
 if TYPE_CHECKING:
@@ -58,7 +59,7 @@ def filter_maxima(
             f"Layer {layer!r} has no spatial H×W×C output; choose one of "
             f"{', '.join(model.spatial_layers) or '(none)'}."
         )
-    x = np.asarray(images, dtype=np.float32)
+    x = as_float_batch(images)
     if x.ndim != 4 or tuple(x.shape[1:]) != model.input_shape:
         raise ValueError(f"expected a batch (N, {model.input_shape}), got {x.shape}")
     fn = model.layer_output_function(layer, "spatial-max", _spatial_max)
@@ -66,7 +67,7 @@ def filter_maxima(
     channels = int(shape[2])
     values = np.empty((n, channels), np.float32)
     positions = np.empty((n, channels), np.int32)
-    batch = max(1, int(batch))
+    batch = model.bounded_batch(batch)  # bounded memory on large networks
     for start in range(0, n, batch):
         stop = min(start + batch, n)
         v, p = fn(tf.convert_to_tensor(x[start:stop]))
@@ -88,7 +89,8 @@ def top_activating(
 ) -> dict[str, Any]:
     """The ``k`` images with the largest maximum activation, for every filter of ``layer``.
 
-    ``images`` are preprocessed float32 N x h x w x c; indices in the result refer to them.
+    ``images`` are preprocessed float32 N x h x w x c (or PreparedImages); indices in the
+    result refer to them.
     Returns JSON-ready ``{"layer", "k", "shape": [H, W, C], "filters": [{"filter": c,
     "examples": [{"index", "value", "y", "x", "box": [top, left, bottom, right]}]}]}``,
     examples strongest first (ties: lower index first); ``box`` is the receptive field

@@ -8,18 +8,21 @@
  */
 import { onScopeDispose, shallowRef, toValue, watch } from 'vue'
 import { withQuery } from '@/api/client'
-import { artifactsApi } from '@/api/endpoints/artifacts'
+import { analysesApi } from '@/api/endpoints/analyses'
 import { parseNpy } from '@/api/npy'
 import { sessionCache, sessionEpoch } from '@/lib/session-caches'
 
 // url → Promise<{shape, data}>: hovering and switching channels never refetch an array.
 const CACHE = sessionCache('layer-io', { max: 24 })
 
-/** Fetch one .npy (float32) once; later calls share the same promise. */
+/**
+ * Fetch one .npy (float32) once; later calls share the same promise. A layer the server no
+ * longer keeps (a large network's storage budget) answers 202 with a recompute job: wait for it.
+ */
 export function fetchArray(url, { signal } = {}) {
   const key = withQuery(url, 'dtype', 'float32')
   if (!CACHE.has(key)) {
-    const promise = artifactsApi.binary(key).then(parseNpy)
+    const promise = analysesApi.layer(url, { dtype: 'float32' }).then(parseNpy)
     promise.catch(() => CACHE.get(key) === promise && CACHE.delete(key))
     CACHE.set(key, promise, sessionEpoch())
     return withSignal(promise, signal)

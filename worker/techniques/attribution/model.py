@@ -275,7 +275,9 @@ class AttributionModel:
         """Float32 tensors of at most ``size`` (default ``max_batch``) images each."""
         import tensorflow as tf
 
-        x = np.asarray(x, dtype=np.float32)
+        from worker.inputs.preprocessing import as_float_batch
+
+        x = as_float_batch(x)
         if x.ndim != 4 or tuple(x.shape[1:]) != self.input_shape:
             raise ValueError(f"expected a batch (N, {self.input_shape}), got {x.shape}")
         size = max(1, int(size or self.max_batch))
@@ -347,14 +349,15 @@ class AttributionModel:
         return np.concatenate(acts), np.concatenate(grads), np.concatenate(logits)
 
     def bounded_batch(self, requested: int = MAX_CHUNK) -> int:
-        """Images per batch whose activations stay within ``batching.MEMORY_BUDGET`` (for methods
-        that build many altered copies of an image, e.g. occlusion)."""
+        """At most ``requested`` images per batch, fewer where their activations would pass
+        ``batching.MEMORY_BUDGET`` (forward passes over many images: occlusion's altered copies,
+        a dataset's test split)."""
         from worker.runtime.batching import MEMORY_BUDGET, bounded_batch
 
         if self._bounded_batch is None:
             budget = self.batch_budget or MEMORY_BUDGET
-            self._bounded_batch = bounded_batch(self._source, MAX_CHUNK, budget)
-        return min(int(requested), self._bounded_batch)
+            self._bounded_batch = bounded_batch(self._source, 1 << 30, budget)
+        return max(1, min(int(requested), self._bounded_batch))
 
     def default_cam_layer(self) -> str:
         """The last layer with a spatial output before flattening (Grad-CAM's usual choice)."""
