@@ -68,3 +68,16 @@ def test_a_cat_photo_through_every_view(
     assert page.get_by_test_id("feature-vis-image").count() == 16
     page.get_by_test_id("feature-vis").scroll_into_view_if_needed()
     screenshot("pretrained-feature-vis")
+
+    # Evaluate on the photos: three have an ImageNet class, four none (left out, said so); of
+    # 1000 classes the matrix draws the few with images or answers.
+    page.goto(f"{live_server.url}/evaluate?dataset=photos&network={network.pk}")
+    page.get_by_test_id("accuracy").wait_for(timeout=180_000)
+    assert "of\n3 test images" in page.get_by_test_id("accuracy").locator("..").inner_text() or (
+        " 3 test images" in page.get_by_test_id("accuracy").locator("..").inner_text()
+    )
+    assert "4 more images show none" in page.get_by_test_id("unlabelled-note").inner_text()
+    assert "1,000 classes" in page.get_by_test_id("focus-note").inner_text()
+    cells = page.get_by_test_id("confusion-cell").count()
+    assert 1 <= cells <= 7 * 7, cells  # three true classes and at most seven answers
+    screenshot("pretrained-evaluate")

@@ -137,8 +137,10 @@ def test_summary_is_json_ready(zoo_eval, manifest):
     assert again == summary
     assert set(summary) == {
         "accuracy", "labels", "confusion", "precision", "recall", "support", "count",
+        "unlabelled",
     }  # fmt: skip
     assert summary["count"] == 10_000 and sum(summary["support"]) == 10_000
+    assert summary["unlabelled"] == 0
     assert summary["labels"][0] == "T-shirt/top"
     assert len(summary["confusion"]) == 10 and len(summary["confusion"][0]) == 10
     with pytest.raises(ValueError, match="label names"):
@@ -153,3 +155,29 @@ def test_evaluate_checks_its_input(zoo_model, fashion_test, manifest):
         evaluate(model, images[:10], labels[:9], spec)
     with pytest.raises(ValueError, match="batch"):
         evaluate(model, images[:10], labels[:10], spec, batch=0)
+
+
+def test_images_of_no_class_of_the_network_are_run_but_not_scored(
+    zoo_model, fashion_test, manifest
+):
+    """A photo set labels some images "no class" (an index past the network's classes): they
+    are classified, marked -1, and left out of every score; a set with none of the network's
+    classes is refused with a reason."""
+    from sklearn.metrics import confusion_matrix
+
+    images, labels = fashion_test
+    spec = InputSpec.from_dict(manifest["input"])
+    images, labels = images[:200], labels[:200].copy()
+    labels[::4] = 10  # one in four: not one of the ten classes
+    out = evaluate(zoo_model, images, labels, spec)
+    known = labels < 10
+    assert out.probabilities.shape == (200, 10)
+    np.testing.assert_array_equal(out.labels, np.where(known, labels, -1))
+    np.testing.assert_array_equal(
+        out.confusion, confusion_matrix(labels[known], out.predictions[known], labels=range(10))
+    )
+    assert out.accuracy == pytest.approx((out.predictions[known] == labels[known]).mean())
+    summary = out.summary(manifest["labels"])
+    assert summary["count"] == 150 and summary["unlabelled"] == 50
+    with pytest.raises(ValueError, match="None of the 4 test images"):
+        evaluate(zoo_model, images[:4], np.full(4, 10), spec)

@@ -31,7 +31,7 @@ class EvaluationOutput:
 
     probabilities: np.ndarray  # N x K float32
     predictions: np.ndarray  # N int32
-    labels: np.ndarray  # N int32
+    labels: np.ndarray  # N int32; -1: the image's class is none of the network's
     confusion: np.ndarray  # K x K int64, rows true, columns predicted
     accuracy: float
     precision: np.ndarray  # K float64
@@ -51,7 +51,10 @@ class EvaluationOutput:
             "precision": [float(v) for v in self.precision],
             "recall": [float(v) for v in self.recall],
             "support": [int(v) for v in self.support],
-            "count": int(len(self.labels)),
+            "count": int((self.labels >= 0).sum()),
+            # images whose class the network does not know (a photo set's "no class"): run,
+            # but left out of every score
+            "unlabelled": int((self.labels < 0).sum()),
         }
 
 
@@ -109,11 +112,17 @@ def evaluate(
         if progress is not None:
             progress(stop / n, f"classified {stop} of {n} images")
     predictions = np.argmax(probabilities, axis=1).astype(np.int32)
-    confusion, accuracy, precision, recall, support = scores(labels, predictions, k)
+    known = (labels >= 0) & (labels < k)
+    if n and not known.any():
+        raise ValueError(
+            f"None of the {n} test images has one of this network's {k} classes, so there is "
+            "nothing to score it on. Link a dataset labelled with its classes."
+        )
+    confusion, accuracy, precision, recall, support = scores(labels[known], predictions[known], k)
     return EvaluationOutput(
         probabilities=probabilities,
         predictions=predictions,
-        labels=labels,
+        labels=np.where(known, labels, -1).astype(np.int32),
         confusion=confusion,
         accuracy=accuracy,
         precision=precision,

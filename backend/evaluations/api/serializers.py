@@ -104,7 +104,8 @@ class ExampleSerializer(serializers.Serializer):
     true = serializers.IntegerField()
     predicted = serializers.IntegerField()
     probability = serializers.FloatField()
-    true_probability = serializers.FloatField()
+    # null when the image's class is none of the network's ("true" is then -1)
+    true_probability = serializers.FloatField(allow_null=True)
     image_url = serializers.CharField()
 
 

@@ -111,7 +111,7 @@ class EvaluationViewSet(_DatasetViewSetBase):
             if wanted is not None:
                 keep &= values == wanted
         if request.query_params.get("misclassified") in ("1", "true"):
-            keep &= truth != predicted
+            keep &= (truth != predicted) & (truth >= 0)  # -1: no class of this network
         offset = self._int_param("offset", 0, None) or 0
         limit = self._int_param("limit", 1, 500) or 60
         indices = np.flatnonzero(keep)
@@ -124,7 +124,7 @@ class EvaluationViewSet(_DatasetViewSetBase):
                 "true": int(truth[i]),
                 "predicted": int(predicted[i]),
                 "probability": float(probabilities[i, predicted[i]]),
-                "true_probability": float(probabilities[i, truth[i]]),
+                "true_probability": float(probabilities[i, truth[i]]) if truth[i] >= 0 else None,
                 "image_url": sample_image_url(dataset, int(i)),
             }
             for i in order

@@ -79,3 +79,37 @@ export function arcCounts(confusion, i) {
   }
   return { out, into }
 }
+
+/** Above this many classes the matrix, the chord diagram and the bars show a focus of them. */
+export const FOCUS_CLASSES = 30
+
+/**
+ * The classes worth drawing when there are too many to draw (an ImageNet network has 1000): those
+ * with the most test images or answers, at most `max`, in class order. Returns the class indices
+ * (all of them when there are few), the sub-matrix and its labels.
+ * @returns {{indices: number[], confusion: number[][], labels: string[], focused: boolean, total: number}}
+ */
+export function focusClasses(confusion = [], labels = [], max = FOCUS_CLASSES) {
+  const k = confusion.length
+  if (k <= max) return { indices: [...Array(k).keys()], confusion, labels, focused: false, total: k }
+  const weight = new Array(k).fill(0)
+  confusion.forEach((row, i) =>
+    row.forEach((v, j) => {
+      const n = Number(v) || 0
+      weight[i] += n
+      if (j !== i) weight[j] += n
+    }),
+  )
+  const indices = [...Array(k).keys()]
+    .filter((i) => weight[i] > 0)
+    .sort((a, b) => weight[b] - weight[a] || a - b)
+    .slice(0, max)
+    .sort((a, b) => a - b)
+  return {
+    indices,
+    confusion: indices.map((i) => indices.map((j) => Number(confusion[i][j]) || 0)),
+    labels: indices.map((i) => labels[i] ?? String(i)),
+    focused: true,
+    total: k,
+  }
+}

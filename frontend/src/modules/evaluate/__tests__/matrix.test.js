@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest'
-import { arcCounts, chordMatrix, classBars, confusionCells, mistakeCount, ribbonCounts, topConfusions } from '../matrix'
+import {
+  arcCounts,
+  chordMatrix,
+  classBars,
+  confusionCells,
+  focusClasses,
+  mistakeCount,
+  ribbonCounts,
+  topConfusions,
+} from '../matrix'
 
 const C = [
   [50, 3, 0],
@@ -47,5 +56,39 @@ describe('confusion helpers', () => {
   it('counts ribbons both ways and arcs in and out', () => {
     expect(ribbonCounts(C, 0, 1)).toEqual({ ab: 3, ba: 5 })
     expect(arcCounts(C, 0)).toEqual({ out: 3, into: 7 })
+  })
+})
+
+describe('focusClasses', () => {
+  it('keeps every class when there are few', () => {
+    const c = [
+      [1, 0],
+      [2, 3],
+    ]
+    expect(focusClasses(c, ['a', 'b'], 5)).toEqual({
+      indices: [0, 1],
+      confusion: c,
+      labels: ['a', 'b'],
+      focused: false,
+      total: 2,
+    })
+  })
+
+  it('draws only the busiest classes of a large network, in class order, with their counts', () => {
+    const k = 1000
+    const c = Array.from({ length: k }, () => new Array(k).fill(0))
+    c[281][281] = 5 // tabby cat, right
+    c[281][285] = 2 // tabby → Egyptian cat
+    c[967][967] = 1 // espresso
+    c[10][20] = 1
+    const labels = Array.from({ length: k }, (_, i) => `class ${i}`)
+    const f = focusClasses(c, labels, 4)
+    expect(f.focused).toBe(true)
+    expect(f.total).toBe(1000)
+    // weights: 281 → 7, 285 → 2, and 10, 20, 967 → 1 each: the four busiest, ties by index
+    expect(f.indices).toEqual([10, 20, 281, 285])
+    expect(f.labels).toEqual(['class 10', 'class 20', 'class 281', 'class 285'])
+    expect(f.confusion[2]).toEqual([0, 0, 5, 2])
+    expect(f.confusion[0][1]).toBe(1)
   })
 })
