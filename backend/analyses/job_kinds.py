@@ -101,6 +101,7 @@ class AnalysisJob(ComputeJob):
             "directory": work.directory,
             "probabilities": output.probabilities,
             "layers": output.layers,
+            "ood": output.ood,
             "disk_bytes": media.folder_bytes(work.directory),
             "used_at": timezone.now(),
         }

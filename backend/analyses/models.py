@@ -20,6 +20,8 @@ class AnalysisResult(StoredFolderMixin, models.Model):
     # float16 (absent: float32). Whether a layer is on disk now is whether its file exists
     # (backend.analyses.storage): a budget or the retention policy may leave it out.
     layers = models.JSONField(default=list)
+    # {method, score, threshold, flagged}: is the image unlike what the network learned from
+    ood = models.JSONField(default=dict, blank=True)
     # 0: the trained network; N: the weights saved after training epoch N (a checkpoint).
     epoch = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)

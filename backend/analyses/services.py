@@ -1,5 +1,6 @@
 """Creating analyses and running them: the Celery task and the CLI share `compute_result`."""
 
+import logging
 from pathlib import Path
 
 from django.db import transaction
@@ -10,6 +11,8 @@ from backend.jobs import services as jobs
 from backend.jobs.models import JobKind, JobStatus
 from backend.networks.models import Network
 from backend.uploads.models import UploadedImage
+
+logger = logging.getLogger(__name__)
 
 
 def result_directory(network: Network, image_sha256: str, epoch: int = 0) -> str:
@@ -70,4 +73,19 @@ def compute_result(
     handle = network.compute_handle()
     extractor = handle.extractor_at(epoch)
     x = handle.preprocess(pixels)
-    return run_analysis(extractor, x, out_dir, budget_bytes)
+    output = run_analysis(extractor, x, out_dir, budget_bytes)
+    if epoch == 0:  # the check is fitted for the trained weights, not a checkpoint's
+        output.ood = check_ood(network, x)
+    return output
+
+
+def check_ood(network: Network, x) -> dict:
+    """The image's out-of-distribution check; a failure of the check never fails the
+    analysis (it says why instead)."""
+    from backend.networks import ood
+
+    try:
+        return ood.score(network, x)
+    except Exception as exc:  # noqa: BLE001 - the prediction still stands without it
+        logger.warning("out-of-distribution check of %s failed: %s", network, exc)
+        return {"method": None, "flagged": None, "error": str(exc)[:300]}

@@ -59,6 +59,10 @@ class Network(models.Model):
     softmax_output = models.BooleanField(default=True)
     test_accuracy = models.FloatField(null=True, blank=True)
     history = models.JSONField(default=list, blank=True)
+    # What it was trained on, in the owner's words (the model card shows it).
+    training_data = models.TextField(blank=True, default="")
+    # Its out-of-distribution check, fitted once (backend/networks/ood.py); {} until then.
+    ood = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = NetworkQuerySet.as_manager()

@@ -5,6 +5,7 @@ Loading a model file imports TensorFlow, so this runs in management commands or 
 never in the web process."""
 
 import json
+import logging
 import shutil
 import uuid
 from dataclasses import dataclass
@@ -24,6 +25,8 @@ ALLOWED_SUFFIXES = (".keras", ".h5")
 
 # The default of settings.CONVSCOPE_MAX_MODEL_UPLOAD_BYTES (kept for importers of this name).
 MAX_MODEL_BYTES = MAX_FILE_BYTES
+
+logger = logging.getLogger(__name__)
 
 
 def max_model_bytes() -> int:
@@ -58,6 +61,7 @@ class RegistrationRequest:
     owner: object | None = None
     title: str = ""
     description: str = ""
+    training_data: str = ""  # what it was trained on, in the owner's words (its model card)
 
 
 def read_labels(path: Path) -> list[str]:
@@ -185,6 +189,7 @@ def register_uploaded_network(request: RegistrationRequest, report=None) -> Netw
             "passed",
             f"{len(network.layers)} layers and {network.params:,} parameters stored.",
         )
+        _fit_ood(network)
         return network
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)  # _store undoes its own move
@@ -228,6 +233,17 @@ def _store(
             media.remove(media.relative_name(final_dir))
         raise
     return network
+
+
+def _fit_ood(network: Network) -> None:
+    """Fit its out-of-distribution check now, so the first analysis need not; a failure here
+    never refuses the network (the first analysis tries again)."""
+    from backend.networks import ood
+
+    try:
+        ood.ensure_fitted(network)
+    except Exception:  # noqa: BLE001 - logged; the check is not a condition of registration
+        logger.exception("fitting the out-of-distribution check of %s failed", network)
 
 
 def _check_file(source: Path, report) -> None:
@@ -372,6 +388,7 @@ def _new_network_row(
         version=(latest.version + 1) if latest else 1,
         title=request.title or request.name,
         description=request.description,
+        training_data=request.training_data,
         owner=request.owner,
         public=request.public,
         source=NetworkSource.UPLOAD,

@@ -122,6 +122,7 @@ def execute_registration_job(job_id: int) -> None:
             public=bool(params.get("public")),
             owner=registration.owner,
             title=params.get("title", ""),
+            training_data=params.get("training_data", ""),
             channel_order=params.get("channel_order", "rgb"),
         )
         network = register_uploaded_network(request, report=checks.report)

@@ -103,5 +103,10 @@ def save_zoo_network(fields: dict) -> Network:
 
 
 def register_zoo_entry(entry) -> Network:
-    """Register (or refresh) one zoo network from its manifest; the file is validated first."""
-    return save_zoo_network(zoo_network_fields(entry))
+    """Register (or refresh) one zoo network from its manifest; the file is validated first;
+    its out-of-distribution check is fitted (once per weights and dataset)."""
+    from backend.networks import ood
+
+    network = save_zoo_network(zoo_network_fields(entry))
+    ood.ensure_fitted(network)
+    return network

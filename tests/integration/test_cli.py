@@ -62,6 +62,24 @@ def test_analyze_prints_json_and_writes_npy(zoo, media_root, tmp_path):
     for layer in result["layers"]:
         array = np.load(layer["npy"])
         assert list(array.shape) == layer["shape"] and Path(layer["npy"]).parent == out
+    # what the network knows, and whether the image is like its training images
+    assert result["ood"]["method"] == "mahalanobis" and result["ood"]["flagged"] is False
+    assert result["model_card"]["sentence"] == "It can only answer with one of these 10 classes."
+    assert b"unlike the pictures" not in done.stderr
+
+    # a photo of a cat: the same answer format, and a warning
+    from skimage import data as samples
+
+    from tests.fixtures.images import image_bytes
+
+    cat = tmp_path / "cat.png"
+    cat.write_bytes(image_bytes(samples.chelsea()))
+    done = run_manage(
+        "analyze", "--network", "tiny-vgg", "--image", str(cat), media_root=media_root
+    )
+    assert done.returncode == 0, done.stderr.decode()
+    assert json.loads(done.stdout)["ood"]["flagged"] is True
+    assert b"unlike the pictures this network learned from" in done.stderr
 
 
 @pytest.mark.parametrize(

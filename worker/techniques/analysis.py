@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +23,8 @@ class AnalysisOutput:
 
     probabilities: list[float]
     layers: list[dict]  # {"index", "name", "type", "shape", "file"}
+    # the out-of-distribution check (backend/networks/ood.py), set by the caller
+    ood: dict = field(default_factory=dict)
 
 
 def npy_bytes(shape: list[int] | tuple[int, ...], dtype: str) -> int:

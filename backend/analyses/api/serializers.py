@@ -1,4 +1,5 @@
 from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from backend.analyses.models import Analysis
@@ -41,6 +42,38 @@ class PredictionSerializer(serializers.Serializer):
     probability = serializers.FloatField()
 
 
+class OodSerializer(serializers.Serializer):
+    """Is the image unlike what the network learned from (backend/networks/ood.py)."""
+
+    method = serializers.CharField(allow_null=True)  # "mahalanobis", "energy"
+    score = serializers.FloatField(required=False)
+    threshold = serializers.FloatField(allow_null=True, required=False)
+    flagged = serializers.BooleanField(allow_null=True)  # null: nothing to compare with
+    error = serializers.CharField(required=False)
+
+
+class TrainedOnSerializer(serializers.Serializer):
+    dataset = serializers.CharField()
+    title = serializers.CharField()
+    description = serializers.CharField(allow_blank=True)
+    images = serializers.IntegerField()
+    image_kind = serializers.CharField(allow_blank=True)
+
+
+class ModelCardSerializer(serializers.Serializer):
+    """What the network knows (backend/networks/model_card.py)."""
+
+    title = serializers.CharField()
+    classes = serializers.ListField(child=serializers.CharField())
+    class_count = serializers.IntegerField()
+    trained_on = TrainedOnSerializer(allow_null=True)
+    training_data = serializers.CharField(allow_blank=True)
+    input_kind = serializers.CharField(allow_blank=True)
+    test_accuracy = serializers.FloatField(allow_null=True)
+    sentence = serializers.CharField()
+    ood_method = serializers.CharField(allow_null=True)
+
+
 class ActivationLayerSerializer(serializers.Serializer):
     index = serializers.IntegerField()
     name = serializers.CharField()
@@ -57,6 +90,8 @@ class AnalysisSerializer(serializers.ModelSerializer):
     activations_url = serializers.SerializerMethodField()
     previews_url = serializers.SerializerMethodField()
     prediction = serializers.SerializerMethodField()
+    ood = serializers.SerializerMethodField()
+    model_card = serializers.SerializerMethodField()
     layers = serializers.SerializerMethodField()
     epoch = serializers.SerializerMethodField()
     disk_bytes = serializers.SerializerMethodField()
@@ -72,6 +107,8 @@ class AnalysisSerializer(serializers.ModelSerializer):
             "job",
             "epoch",
             "prediction",
+            "ood",
+            "model_card",
             "layers",
             "activations_url",
             "disk_bytes",
@@ -126,6 +163,20 @@ class AnalysisSerializer(serializers.ModelSerializer):
 
     def get_true_label(self, analysis: Analysis) -> str | None:
         return analysis.image.true_label or None
+
+    @extend_schema_field(OodSerializer(allow_null=True))
+    def get_ood(self, analysis: Analysis) -> dict | None:
+        """Whether the image is unlike what the network learned from; null before the result
+        (or for results computed before the check existed)."""
+        if not self._done(analysis) or not analysis.result.ood:
+            return None
+        return OodSerializer(analysis.result.ood).data
+
+    @extend_schema_field(ModelCardSerializer)
+    def get_model_card(self, analysis: Analysis) -> dict:
+        from backend.networks.model_card import model_card
+
+        return ModelCardSerializer(model_card(analysis.network)).data
 
     def get_prediction(self, analysis: Analysis) -> list[dict]:
         if not self._done(analysis):

@@ -135,6 +135,10 @@ class NetworkRegistrationCreateSerializer(serializers.Serializer):
     )
     name = serializers.SlugField(max_length=100, help_text="Letters, digits, '-' and '_'.")
     title = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    training_data = serializers.CharField(
+        max_length=2000, required=False, allow_blank=True, default="",
+        help_text="What it was trained on, in plain words (its model card shows it).",
+    )  # fmt: skip
     labels = serializers.CharField(
         required=False, allow_blank=True, default="",
         help_text="Class names: a JSON list, or one per line (or send labels_file).",

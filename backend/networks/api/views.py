@@ -136,6 +136,7 @@ class NetworkViewSet(
             "preprocessing": data["preprocessing"],
             "dataset": dataset.name if dataset else None,
             "public": data["public"],
+            "training_data": data["training_data"],
         }
         try:
             check_request(

@@ -71,4 +71,19 @@ class Command(BaseCommand):
             key=lambda row: row["probability"],
             reverse=True,
         )
-        sys.stdout.write(json.dumps({"network": net.name, "top": top, "layers": layers}) + "\n")
+        from backend.networks.model_card import model_card
+
+        report = {
+            "network": net.name,
+            "top": top,
+            "ood": result.ood,
+            "model_card": model_card(net),
+            "layers": layers,
+        }
+        sys.stdout.write(json.dumps(report) + "\n")
+        if result.ood.get("flagged"):
+            sys.stderr.write(
+                "Warning: this picture is unlike the pictures this network learned from "
+                f"(score {result.ood['score']:.1f} above {result.ood['threshold']:.1f}); "
+                "its answer is probably meaningless.\n"
+            )

@@ -54,6 +54,11 @@ class Command(BaseCommand):
         parser.add_argument("--public", action="store_true", help="visible to every user")
         parser.add_argument("--owner", help="username of the owner (default: none, admin-managed)")
         parser.add_argument("--title", default="")
+        parser.add_argument(
+            "--training-data",
+            default="",
+            help="what it was trained on, in plain words (shown on its model card)",
+        )
         parser.add_argument("--json", action="store_true", help="print the result as JSON")
 
     def handle(self, *args, **options):
@@ -85,6 +90,7 @@ class Command(BaseCommand):
                 public=options["public"],
                 owner=owner,
                 title=options["title"],
+                training_data=options["training_data"],
             )
             network = register_uploaded_network(request)
         except RegistrationError as exc:

@@ -1,0 +1,83 @@
+"""The out-of-distribution check on a real network (tiny-vgg, Fashion-MNIST): fitted once from
+the training split with the threshold set on the test split, then every analysis says whether
+its image is unlike what the network learned from. A Fashion-MNIST test image passes; a CT scan
+(pydicom's own test file), a colour photo of a cat and noise are flagged. The model card is on
+every analysis."""
+
+import numpy as np
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from tests.backend.test_analyses_api import upload_sample
+from tests.fixtures.images import image_bytes
+
+pytestmark = pytest.mark.django_db
+
+
+def analyse(api, run_queued, network, image_id) -> dict:
+    response = api.post("/api/analyses/", {"network": network.pk, "image": image_id}, format="json")
+    assert response.status_code == 202, response.content
+    run_queued()
+    return api.get(f"/api/analyses/{response.json()['id']}/").json()
+
+
+def upload(api, name: str, data: bytes) -> int:
+    response = api.post(
+        "/api/images/", {"file": SimpleUploadedFile(name, data)}, format="multipart"
+    )
+    assert response.status_code == 201, response.content
+    return response.json()["id"]
+
+
+def test_fitted_once_then_flags_what_is_unlike_fashion_mnist(api, zoo, queued, run_queued):
+    from pydicom.data import get_testdata_file
+    from skimage import data
+
+    network = zoo["tiny-vgg"]
+    inside = analyse(api, run_queued, network, upload_sample(api, 0))
+    network.refresh_from_db()
+    fitted = network.ood
+    assert fitted["method"] == "mahalanobis" and len(fitted["layers"]) == 6
+    from backend.networks import ood
+
+    budget = ood._images_that_fit(network, fitted["layers"])
+    assert fitted["train_images"] == min(ood.MAX_TRAIN_IMAGES, budget) >= 2000
+    assert fitted["test_images"] == min(ood.MAX_TEST_IMAGES, budget // 2)
+    assert fitted["threshold"] > 0
+    check = inside["ood"]
+    assert check["method"] == "mahalanobis" and check["flagged"] is False
+    assert check["score"] <= check["threshold"] == pytest.approx(fitted["threshold"])
+
+    ct = open(get_testdata_file("CT_small.dcm"), "rb").read()  # noqa: SIM115
+    outside = {
+        "ct-scan.dcm": ct,
+        "cat.png": image_bytes(data.chelsea()),
+        "noise.png": image_bytes(
+            np.random.default_rng(0).integers(0, 256, (28, 28), dtype=np.uint8)
+        ),
+    }
+    for name, payload in outside.items():
+        result = analyse(api, run_queued, network, upload(api, name, payload))
+        assert result["ood"]["flagged"] is True, (name, result["ood"])
+        assert result["ood"]["score"] > result["ood"]["threshold"]
+        assert result["prediction"]  # the answer is still given, with the warning beside it
+    network.refresh_from_db()
+    assert network.ood == fitted  # fitted once, not per analysis
+
+    card = inside["model_card"]
+    assert card["class_count"] == 10 and card["classes"][0] == "T-shirt/top"
+    assert card["sentence"] == "It can only answer with one of these 10 classes."
+    assert card["trained_on"]["dataset"] == "fashion-mnist"
+    assert card["trained_on"]["images"] == 60000
+    assert card["trained_on"]["image_kind"] == "greyscale images of 28×28 pixels"
+    assert card["test_accuracy"] == pytest.approx(network.test_accuracy)
+
+
+def test_without_a_dataset_the_energy_is_reported_unflagged(api, zoo, queued, run_queued):
+    network = zoo["tiny-vgg"]
+    network.dataset = None
+    network.save()
+    result = analyse(api, run_queued, network, upload_sample(api, 1))
+    assert result["ood"]["method"] == "energy"
+    assert result["ood"]["flagged"] is None and result["ood"]["threshold"] is None
+    assert result["model_card"]["trained_on"] is None
