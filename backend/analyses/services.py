@@ -74,8 +74,14 @@ def compute_result(
     extractor = handle.extractor_at(epoch)
     x = handle.preprocess(pixels)
     output = run_analysis(extractor, x, out_dir, budget_bytes)
-    if epoch == 0:  # the check is fitted for the trained weights, not a checkpoint's
+    if epoch == 0:  # the checks are fitted for the trained weights, not a checkpoint's
         output.ood = check_ood(network, x)
+        try:
+            from backend.networks import calibration
+
+            calibration.ensure_fitted(network)
+        except Exception as exc:  # noqa: BLE001 - the raw softmax still stands
+            logger.warning("calibration of %s failed: %s", network, exc)
     return output
 
 

@@ -63,6 +63,9 @@ class Network(models.Model):
     training_data = models.TextField(blank=True, default="")
     # Its out-of-distribution check, fitted once (backend/networks/ood.py); {} until then.
     ood = models.JSONField(default=dict, blank=True)
+    # Its temperature and reliability before / after (backend/networks/calibration.py); {} until
+    # fitted, or when it has no test split.
+    calibration = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = NetworkQuerySet.as_manager()

@@ -50,10 +50,12 @@ def _key(network: Network) -> dict:
     }
 
 
-def _images_that_fit(network: Network, layers: list[str]) -> int:
-    """Images whose features (one pass up to each layer) take FIT_SECONDS of network time."""
+def images_that_fit(network: Network, layers: list[str]) -> int:
+    """Images whose pass (up to each of ``layers``; [] for the whole network) takes
+    FIT_SECONDS of network time (at least MIN_IMAGES)."""
     throughput = float(getattr(settings, "CONVSCOPE_COMPUTE_MACS", None) or cost.THROUGHPUT_MACS)
-    macs = max(sum(cost.network_macs(network.layers, upto=layer) for layer in layers), 1.0)
+    upto = layers or [None]
+    macs = max(sum(cost.network_macs(network.layers, upto=layer) for layer in upto), 1.0)
     seconds = float(getattr(settings, "CONVSCOPE_OOD_FIT_SECONDS", None) or FIT_SECONDS)
     return max(MIN_IMAGES, math.floor(seconds * throughput / macs))
 
@@ -83,7 +85,7 @@ def fit(network: Network) -> dict:
             started = time.perf_counter()
             handle = network.compute_handle()
             model = handle.attribution_model()
-            budget = _images_that_fit(network, layers)
+            budget = images_that_fit(network, layers)
             train = _seeded(len(train_images), min(MAX_TRAIN_IMAGES, budget), SEED)
             test = _seeded(len(test_images), min(MAX_TEST_IMAGES, budget // 2), SEED + 1)
             spec = handle.input_spec

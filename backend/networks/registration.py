@@ -236,14 +236,15 @@ def _store(
 
 
 def _fit_ood(network: Network) -> None:
-    """Fit its out-of-distribution check now, so the first analysis need not; a failure here
-    never refuses the network (the first analysis tries again)."""
-    from backend.networks import ood
+    """Fit its out-of-distribution check and its calibration now, so the first analysis need
+    not; a failure here never refuses the network (the first analysis tries again)."""
+    from backend.networks import calibration, ood
 
     try:
         ood.ensure_fitted(network)
-    except Exception:  # noqa: BLE001 - logged; the check is not a condition of registration
-        logger.exception("fitting the out-of-distribution check of %s failed", network)
+        calibration.ensure_fitted(network)
+    except Exception:  # noqa: BLE001 - logged; the checks are not a condition of registration
+        logger.exception("fitting the answer checks of %s failed", network)
 
 
 def _check_file(source: Path, report) -> None:

@@ -104,9 +104,10 @@ def save_zoo_network(fields: dict) -> Network:
 
 def register_zoo_entry(entry) -> Network:
     """Register (or refresh) one zoo network from its manifest; the file is validated first;
-    its out-of-distribution check is fitted (once per weights and dataset)."""
-    from backend.networks import ood
+    its out-of-distribution check and its calibration are fitted."""
+    from backend.networks import calibration, ood
 
     network = save_zoo_network(zoo_network_fields(entry))
     ood.ensure_fitted(network)
+    calibration.ensure_fitted(network)
     return network

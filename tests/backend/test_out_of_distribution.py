@@ -40,7 +40,7 @@ def test_fitted_once_then_flags_what_is_unlike_fashion_mnist(api, zoo, queued, r
     assert fitted["method"] == "mahalanobis" and len(fitted["layers"]) == 6
     from backend.networks import ood
 
-    budget = ood._images_that_fit(network, fitted["layers"])
+    budget = ood.images_that_fit(network, fitted["layers"])
     assert fitted["train_images"] == min(ood.MAX_TRAIN_IMAGES, budget) >= 2000
     assert fitted["test_images"] == min(ood.MAX_TEST_IMAGES, budget // 2)
     assert fitted["threshold"] > 0
@@ -81,3 +81,29 @@ def test_without_a_dataset_the_energy_is_reported_unflagged(api, zoo, queued, ru
     assert result["ood"]["method"] == "energy"
     assert result["ood"]["flagged"] is None and result["ood"]["threshold"] is None
     assert result["model_card"]["trained_on"] is None
+
+
+def test_calibrated_confidence_beside_the_raw_softmax(api, zoo, queued, run_queued):
+    """Temperature scaling fitted on the test split (once): every answer carries the calibrated
+    probabilities beside the raw ones, and what its confidence meant in tests."""
+    from worker.techniques import calibration
+
+    network = zoo["tiny-vgg"]
+    result = analyse(api, run_queued, network, upload_sample(api, 0))
+    network.refresh_from_db()
+    fitted = network.calibration
+    assert fitted["images"] == 5000 and 0.05 < fitted["temperature"] < 20
+    # calibration does not make it worse on the images it was fitted on
+    assert fitted["after"]["ece"] <= fitted["before"]["ece"] + 1e-9
+    assert fitted["after"]["accuracy"] == fitted["before"]["accuracy"]  # same argmax
+    rows = result["prediction"]
+    raw = np.array([row["probability"] for row in rows])
+    adjusted = np.array([row["calibrated"] for row in rows])
+    assert adjusted.sum() == pytest.approx(1.0, abs=1e-6)
+    assert adjusted.argmax() == raw.argmax()
+    expected = calibration.softmax(np.log(raw)[None], fitted["temperature"])[0]
+    np.testing.assert_allclose(adjusted, expected, rtol=1e-5, atol=1e-9)
+    confidence = result["confidence"]
+    assert confidence["confidence"] == pytest.approx(adjusted.max())
+    assert 0 <= confidence["right_in_tests"] <= 1
+    assert confidence["images"] == 5000

@@ -170,11 +170,14 @@ def energy_scores(logits: np.ndarray) -> np.ndarray:
 
 
 def threshold_for(scores: np.ndarray, pass_rate: float = PASS_RATE) -> float:
-    """The score below which ``pass_rate`` of these (in-distribution) images fall."""
-    scores = np.asarray(scores, np.float64)
+    """The score that at least ``pass_rate`` of new in-distribution images stay under: the
+    conformal quantile of these held-out scores (the ⌈(n + 1)·rate⌉-th smallest), which a plain
+    95th percentile of 2,000 images undershoots (5.2% false alarms on the 8,000 others)."""
+    scores = np.sort(np.asarray(scores, np.float64))
     if scores.size == 0:
         raise ValueError("no held-out images to set the threshold on")
-    return float(np.quantile(scores, pass_rate))
+    rank = min(len(scores), int(np.ceil((len(scores) + 1) * pass_rate)))
+    return float(scores[rank - 1])
 
 
 def auroc(inside: np.ndarray, outside: np.ndarray) -> float:
@@ -209,13 +212,13 @@ def layer_summaries(model, layers: list[str], x) -> list[np.ndarray]:
         return tf.reduce_mean(flat, axis=1), tf.math.reduce_std(flat, axis=1)
 
     x = as_float_batch(x)
+    # one forward pass feeds every layer; the batch is bounded by the largest layer's maps
     batch = model.bounded_batch(1000)
-    out = []
-    for layer in layers:
-        fn = model.layer_output_function(layer, "mean-std", mean_and_spread)
-        parts = []
-        for start in range(0, len(x), batch):
-            mean, spread = fn(tf.convert_to_tensor(x[start : start + batch]))
-            parts.append(np.concatenate([mean.numpy(), spread.numpy()], axis=1))
-        out.append(shrink_dims(np.concatenate(parts).astype(np.float64)))
-    return out
+    fn = model.layer_output_function(tuple(layers), "mean-std", mean_and_spread)
+    parts: list[list[np.ndarray]] = [[] for _ in layers]
+    for start in range(0, len(x), batch):
+        results = fn(tf.convert_to_tensor(x[start : start + batch]))
+        for i in range(len(layers)):
+            mean, spread = results[2 * i], results[2 * i + 1]
+            parts[i].append(np.concatenate([mean.numpy(), spread.numpy()], axis=1))
+    return [shrink_dims(np.concatenate(p).astype(np.float64)) for p in parts]

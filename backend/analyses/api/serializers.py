@@ -39,7 +39,19 @@ class NetworkInputSerializer(serializers.Serializer):
 class PredictionSerializer(serializers.Serializer):
     index = serializers.IntegerField()
     label = serializers.CharField()
-    probability = serializers.FloatField()
+    probability = serializers.FloatField()  # the network's own softmax
+    # the same at the network's fitted temperature (null: not calibrated)
+    calibrated = serializers.FloatField(allow_null=True, required=False)
+
+
+class ConfidenceSerializer(serializers.Serializer):
+    """What the top answer's confidence means, from the network's calibration on its test
+    images (backend/networks/calibration.py)."""
+
+    temperature = serializers.FloatField()
+    confidence = serializers.FloatField()  # the top answer's calibrated probability
+    right_in_tests = serializers.FloatField(allow_null=True)  # accuracy at that confidence
+    images = serializers.IntegerField()
 
 
 class OodSerializer(serializers.Serializer):
@@ -91,6 +103,7 @@ class AnalysisSerializer(serializers.ModelSerializer):
     previews_url = serializers.SerializerMethodField()
     prediction = serializers.SerializerMethodField()
     ood = serializers.SerializerMethodField()
+    confidence = serializers.SerializerMethodField()
     model_card = serializers.SerializerMethodField()
     layers = serializers.SerializerMethodField()
     epoch = serializers.SerializerMethodField()
@@ -108,6 +121,7 @@ class AnalysisSerializer(serializers.ModelSerializer):
             "epoch",
             "prediction",
             "ood",
+            "confidence",
             "model_card",
             "layers",
             "activations_url",
@@ -178,13 +192,43 @@ class AnalysisSerializer(serializers.ModelSerializer):
 
         return ModelCardSerializer(model_card(analysis.network)).data
 
+    @extend_schema_field(ConfidenceSerializer(allow_null=True))
+    def get_confidence(self, analysis: Analysis) -> dict | None:
+        """Null when the network is not calibrated (no test split) or before the result."""
+        from backend.networks.calibration import calibrated, said_right
+
+        if not self._done(analysis):
+            return None
+        network = analysis.network
+        values = calibrated(network, analysis.result.probabilities)
+        if values is None:
+            return None
+        top = max(values)
+        return ConfidenceSerializer(
+            {
+                "temperature": network.calibration["temperature"],
+                "confidence": top,
+                "right_in_tests": said_right(network, top),
+                "images": network.calibration["images"],
+            }
+        ).data
+
     def get_prediction(self, analysis: Analysis) -> list[dict]:
+        from backend.networks.calibration import calibrated
+
         if not self._done(analysis):
             return []
         labels = analysis.network.labels
+        probabilities = analysis.result.probabilities
+        adjusted = calibrated(analysis.network, probabilities) or [None] * len(probabilities)
         rows = [
-            {"index": i, "label": labels[i] if i < len(labels) else str(i), "probability": p}
-            for i, p in enumerate(analysis.result.probabilities)
+            {
+                "index": i,
+                "label": labels[i] if i < len(labels) else str(i),
+                "probability": p,
+                "calibrated": adjusted[i],
+            }
+            for i, p in enumerate(probabilities)
         ]
         rows.sort(key=lambda row: row["probability"], reverse=True)
         return PredictionSerializer(rows, many=True).data

@@ -74,9 +74,26 @@ class NetworkDetailSerializer(NetworkSerializer):
         help_text="Training epochs whose weights were saved: analyses and layer weights "
         'take ?epoch / "epoch" from these (the last is the trained network).',
     )
+    calibration = serializers.JSONField(
+        read_only=True,
+        help_text="Its temperature and the reliability of its confidence before and after "
+        "({temperature, images, before: {bins, ece, accuracy}, after}); {} when not fitted.",
+    )
+    ood = serializers.JSONField(
+        read_only=True,
+        help_text="How its out-of-distribution check was fitted ({method, threshold, layers, "
+        "train_images, test_images, pass_rate}); {} until it is.",
+    )
 
     class Meta(NetworkSerializer.Meta):
-        fields = [*NetworkSerializer.Meta.fields, "layers", "history", "checkpoint_epochs"]
+        fields = [
+            *NetworkSerializer.Meta.fields,
+            "layers",
+            "history",
+            "checkpoint_epochs",
+            "calibration",
+            "ood",
+        ]
         read_only_fields = fields
 
     def get_layers(self, network: Network) -> list[dict]:

@@ -249,23 +249,29 @@ class AttributionModel:
             self._layer_fns[layer] = self._compile(layer_grad, [self._spec, self._target_spec])
         return self._layer_fns[layer]
 
-    def layer_output_function(self, layer: str, kind: str, body: Callable) -> Callable:
+    def layer_output_function(
+        self, layer: str | tuple[str, ...], kind: str, body: Callable
+    ) -> Callable:
         """A traced, lanes-aware function ``x -> body(layer output)``, built once per
         (layer, kind): ``body`` gets the layer's float32 output (batch first) and returns a
         tuple of batch-first tensors. Dataset passes use it (features, per-filter maxima)
-        so that only what they need leaves the graph."""
+        so that only what they need leaves the graph. With a tuple of layers, one forward
+        pass feeds each of them to ``body`` and the results come back in one flat tuple."""
         key = (layer, kind)
         if key not in self._layer_output_fns:
             import tensorflow as tf
 
+            names = layer if isinstance(layer, tuple) else (layer,)
             try:
-                output = self._linear.get_layer(layer).output
+                outputs = [self._linear.get_layer(name).output for name in names]
             except ValueError:
                 raise ValueError(f"unknown layer {layer!r}") from None
-            sub = self._keras.Model(self._linear.inputs, output)
+            sub = self._keras.Model(self._linear.inputs, outputs)
 
             def traced(x):
-                return body(tf.cast(sub(x, training=False), tf.float32))
+                results = sub(x, training=False)
+                results = results if isinstance(results, list | tuple) else [results]
+                return tuple(t for out in results for t in body(tf.cast(out, tf.float32)))
 
             self._layer_output_fns[key] = self._compile(traced, [self._spec])
         return self._layer_output_fns[key]
