@@ -236,6 +236,9 @@ def main() -> None:
         "--no-load", action="store_true", help="skip the load section (50 locust users, 2 min)"
     )
     parser.add_argument(
+        "--no-ood", action="store_true", help="skip the out-of-distribution section (~2 min)"
+    )
+    parser.add_argument(
         "--no-real-size",
         action="store_true",
         help="skip the real-size networks section (keras.applications at 224×224, ~30 min)",
@@ -300,6 +303,7 @@ def main() -> None:
         (args.no_attribution, "attribution_bench.py"),
         (args.no_dataset, "dataset_bench.py"),
         (args.no_feature_vis, "feature_vis_bench.py"),
+        (args.no_ood, "ood_bench.py"),
         (args.no_real_size, "real_size_bench.py"),
     ):
         if not skip:

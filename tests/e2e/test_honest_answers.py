@@ -33,10 +33,7 @@ def test_out_of_distribution_warning_and_model_card(
     top = page.get_by_test_id("prediction-row").first
     calibrated = float(top.get_attribute("data-value"))
     page.get_by_test_id("raw-toggle").click()
-    page.wait_for_function(
-        "v => document.querySelector('[data-testid=prediction-row]').dataset.value !== v",
-        arg=top.get_attribute("data-value"),
-    )
+    page.get_by_test_id("raw-toggle").filter(has_text="Show calibrated").wait_for()
     assert "raw scores" in meaning.inner_text()
     assert float(top.get_attribute("data-value")) != calibrated
     page.get_by_test_id("raw-toggle").click()
