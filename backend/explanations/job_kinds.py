@@ -24,7 +24,7 @@ class ExplanationJob(ComputeJob):
     def prepare(self, request: Explanation) -> Work:
         network, image = request.network, request.image
         pixels = load_pixels(image)
-        key = services.params_key(request.method, request.params, request.layer)
+        key = services.params_key(request.method, request.params, request.layer, request.kind)
         target = request.target
         if target is None:  # "the predicted class", which only the network can say
             target = services.predicted_in_worker(network, pixels)

@@ -17,6 +17,7 @@ from backend.networks.models import Network
 from backend.uploads.models import UploadedImage
 from worker.techniques.attribution.layers import default_cam_layer, spatial_layers
 from worker.techniques.attribution.registry import get_method, normalise_params
+from worker.techniques.attribution.trust_rules import RULES_VERSION
 
 JOB_KINDS = {ExplanationKind.MAP: JobKind.EXPLANATION, ExplanationKind.TRUST: JobKind.TRUST_CHECK}
 # Methods that run the network tens to hundreds of times per map; with trust checks they go to
@@ -98,10 +99,14 @@ def input_side(network: Network) -> int | None:
     return int(min(spec["height"], spec["width"]))
 
 
-def params_key(method: str, params: dict, layer: str) -> str:
-    """What makes two requests' results the same, beyond network, image, method and class."""
-    version = get_method(method).version
-    canonical = json.dumps({"params": params, "layer": layer, "version": version}, sort_keys=True)
+def params_key(method: str, params: dict, layer: str, kind: str = ExplanationKind.MAP) -> str:
+    """What makes two requests' results the same, beyond network, image, method and class.
+    A trust check's key also names the verdict rule's version: reports judged by an older
+    rule (trust_rules) are computed again, not served with verdicts the page no longer uses."""
+    fields = {"params": params, "layer": layer, "version": get_method(method).version}
+    if kind == ExplanationKind.TRUST:
+        fields["trust_rules"] = RULES_VERSION
+    canonical = json.dumps(fields, sort_keys=True)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -151,7 +156,7 @@ def create_explanation(
     cached = None
     if resolved is not None:
         cached = find_result(
-            network, image.sha256, kind, method, resolved, params_key(method, params, layer)
+            network, image.sha256, kind, method, resolved, params_key(method, params, layer, kind)
         )
     with transaction.atomic():
         if cached is not None:

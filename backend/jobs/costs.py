@@ -14,6 +14,7 @@ from django.conf import settings
 
 from backend.jobs.services import time_limits
 from worker.runtime import cost
+from worker.techniques.attribution.trust_rules import CURVE_STEPS, RANDOM_MAPS
 
 
 class TooCostly(ValueError):
@@ -51,6 +52,8 @@ def check_explanation(network, kind: str, method: str, params: dict, task_name: 
     if kind == "trust":
         # the cascading randomisation recomputes the map once per weighted layer
         passes *= _weighted_layers(network) + 2
+        # deletion and insertion curves of the map and of every random map it is judged against
+        passes += (1 + RANDOM_MAPS) * 2 * (CURVE_STEPS + 1)
         what = f"The trust checks of {method}"
     limit = _limit(task_name)
     job = cost.estimate(passes, macs, _throughput())

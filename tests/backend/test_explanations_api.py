@@ -181,6 +181,23 @@ def test_trust_check_reports_curves_and_randomisation_maps(api, zoo, run_queued)
     assert summary["randomisation"]["layers"] == weighted
     assert len(summary["randomisation"]["correlations"]) == len(weighted)
     assert summary["randomisation"]["passes"] is True and summary["verdict"]
+    # Each check's verdict, its rule (with the thresholds) and the reason, from the worker.
+    from worker.techniques.attribution import trust_rules
+
+    randomisation, faithfulness = summary["randomisation"], summary["faithfulness"]
+    assert randomisation["verdict"] == "pass"
+    assert randomisation["similarity"] < trust_rules.RANDOMISATION_MAX_SIMILARITY
+    assert randomisation["judged_after"] == "conv_2_1"
+    assert f"{trust_rules.RANDOMISATION_MAX_SIMILARITY:.2f}" in randomisation["rule"]
+    assert faithfulness["verdict"] in ("pass", "fail") and faithfulness["reason"]
+    assert f"{trust_rules.FAITHFULNESS_MARGIN:.2f}" in faithfulness["rule"]
+    assert faithfulness["margin"] == trust_rules.FAITHFULNESS_MARGIN
+    baseline, margin = summary["random_baseline"], trust_rules.FAITHFULNESS_MARGIN
+    assert len(baseline["deletion_aucs"]) == baseline["maps"] == trust_rules.RANDOM_MAPS
+    beats = faithfulness["deletion"]["auc"] <= min(baseline["deletion_aucs"]) - margin or (
+        faithfulness["insertion"]["auc"] >= max(baseline["insertion_aucs"]) + margin
+    )
+    assert (faithfulness["verdict"] == "pass") == beats
     faith = summary["faithfulness"]
     deletion, insertion = faith["deletion"], faith["insertion"]
     assert deletion["fractions"][0] == 0 and deletion["fractions"][-1] == 1

@@ -105,21 +105,48 @@ def test_explain_overlay_methods_trust_checks_and_url_state(
     )
     cards = page.get_by_test_id("trust-card")
     assert page.locator("[data-testid=trust-card][data-phase=error]").count() == 0
+    badge_class = {
+        "pass": "text-bg-success",
+        "fail": "text-bg-danger",
+        "unchecked": "text-bg-secondary",
+    }
     for i in range(cards.count()):
         card = cards.nth(i)
-        # a map that is empty for this image (Grad-CAM at a dead layer) has no randomisation curve
-        flat = card.get_by_test_id("verdict").locator("[data-pass]").get_attribute("data-pass")
-        charts = ["faithfulness-chart"] + ([] if flat == "none" else ["randomisation-chart"])
+        method = card.get_attribute("data-method")
+        # The verdicts on the page are the API's, field for field (the page decides none).
+        pk = card.get_attribute("data-id")
+        api = page.request.get(f"{live_server.url}/api/trust-checks/{pk}/")
+        assert api.ok, api.status
+        summary = api.json()["summary"]
+        row = page.locator(f"[data-testid=ranking-row][data-method='{method}']")
+        for check in ("randomisation", "faithfulness"):
+            want = summary[check]["verdict"]
+            assert want in badge_class, (method, check, want)
+            shown = card.locator(f"[data-testid=check-verdict][data-check={check}]")
+            assert shown.get_attribute("data-verdict") == want, (method, check)
+            assert summary[check]["reason"] in shown.inner_text()
+            assert badge_class[want] in shown.locator(".badge").get_attribute("class")
+            cell = row.get_by_test_id(f"{check}-verdict")
+            assert cell.get_attribute("data-verdict") == want, (method, check)
+            assert badge_class[want] in cell.get_attribute("class")
+        if summary["randomisation"]["passes"] is True:
+            assert summary["randomisation"]["similarity"] < summary["randomisation"]["threshold"]
+        # a check that could not be made (an empty map) may have no randomisation curve
+        unchecked = summary["randomisation"]["verdict"] == "unchecked"
+        charts = ["faithfulness-chart"] + ([] if unchecked else ["randomisation-chart"])
         for chart in charts:
             d = card.get_by_test_id(chart).locator("path").first.get_attribute("d")
             assert d and d.startswith("M") and "L" in d, (chart, d)
         assert card.locator("[data-testid=faithfulness-chart] path[stroke-dasharray]").count() == 2
         assert card.get_by_test_id("randomisation-thumb").count() >= 2
-        assert len(card.get_by_test_id("verdict").inner_text()) > 20
+        assert summary["verdict"] in card.get_by_test_id("verdict").inner_text()
+    # The rule, with its thresholds, stated once on the page as the worker wrote it; and the caveat.
+    rules = page.get_by_test_id("trust-rules").inner_text()
+    assert summary["randomisation"]["rule"] in rules and summary["faithfulness"]["rule"] in rules
+    assert "not that the model is right" in page.get_by_test_id("trust-caveat").inner_text()
     rows = page.get_by_test_id("ranking-row")
     assert rows.count() == 5
     assert rows.first.locator("td").first.inner_text() == "1"
-    assert rows.first.locator("[data-pass]").count() == 1
     page.get_by_test_id("trust").scroll_into_view_if_needed()
     screenshot("explain-trust")
 

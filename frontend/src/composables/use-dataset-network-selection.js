@@ -4,11 +4,21 @@
  * and choose its most accurate network, load the chosen network's structure. The selection itself
  * lives in the page's URL state (`sel`), so back / forward and shared links restore it.
  */
-import { computed, watch } from 'vue'
+import { computed, ref, watch } from 'vue'
 import { datasetsApi } from '@/api/endpoints/datasets'
 import { networksApi } from '@/api/endpoints/networks'
 import { NO_DATASET } from '@/config/datasets'
 import { useResource } from '@/composables/use-resource'
+
+/** Whether the server has network `id` for you: false only on its 404 (other errors are not "missing"). */
+async function networkExists(id) {
+  try {
+    await networksApi.get(id)
+    return true
+  } catch (e) {
+    return e?.status !== 404
+  }
+}
 
 /** The first usable dataset, preferring one that has a network to look at. */
 export function defaultDataset(list) {
@@ -27,7 +37,8 @@ export function mostAccurate(list) {
  * @param {{samples?: boolean, withoutDataset?: boolean}} [opts]
  *   samples: also load the chosen dataset's sample images;
  *   withoutDataset: the page offers NO_DATASET (networks registered without one), so a link to such a
- *   network opens it there, and a link to a network that cannot be read falls back to the default dataset
+ *   network opens it there. A link naming a network or dataset that does not exist sets `missing`
+ *   ({kind: 'network'|'dataset', value}) for the page to say so; no other network is opened in its place.
  */
 export function useDatasetNetworkSelection(sel, { samples: withSamples = false, withoutDataset = false } = {}) {
   const datasets = useResource((signal) => datasetsApi.list({ signal }))
@@ -40,6 +51,26 @@ export function useDatasetNetworkSelection(sel, { samples: withSamples = false, 
     () => (networks.data.value || []).find((n) => String(n.id) === String(sel.network.value)) || null,
   )
   const currentDataset = computed(() => (datasets.data.value || []).find((d) => d.name === sel.dataset.value) || null)
+  // a network the URL named that the server does not have (or does not show you): said on the page,
+  // never silently replaced by another network
+  const missingNetwork = ref(null)
+  watch(sel.network, (id) => {
+    if (String(id) !== String(missingNetwork.value)) missingNetwork.value = null
+  })
+  // a dataset the URL named that is not in the list
+  const missingDataset = computed(() => {
+    const name = sel.dataset.value
+    const list = datasets.data.value
+    if (!name || name === NO_DATASET || !list) return null
+    return list.some((d) => d.name === name) ? null : name
+  })
+  const missing = computed(() =>
+    missingDataset.value
+      ? { kind: 'dataset', value: missingDataset.value }
+      : missingNetwork.value
+        ? { kind: 'network', value: missingNetwork.value }
+        : null,
+  )
 
   // 1. datasets → a default, unless the link chose a dataset or a network (its own dataset comes with it)
   const firstLoad = datasets.load()
@@ -58,10 +89,22 @@ export function useDatasetNetworkSelection(sel, { samples: withSamples = false, 
         samples.reset()
         return
       }
+      const known = await firstLoad
+      if (name !== NO_DATASET && known && !known.some((d) => d.name === name)) {
+        // no such dataset: say so (missingDataset) instead of asking the server for its samples
+        networks.reset()
+        samples.reset()
+        return
+      }
       if (withSamples && name !== NO_DATASET) samples.load(name)
       else samples.reset()
       const list = await networks.load(name)
-      if (list && list.length && !list.some((n) => String(n.id) === String(sel.network.value))) {
+      const named = sel.network.value
+      if (list && list.length && !list.some((n) => String(n.id) === String(named))) {
+        if (named && !(await networkExists(named))) {
+          if (String(sel.network.value) === String(named)) missingNetwork.value = named
+          return
+        }
         sel.setNetwork(mostAccurate(list).id, { replace: true })
       }
     },
@@ -74,17 +117,16 @@ export function useDatasetNetworkSelection(sel, { samples: withSamples = false, 
     async (id) => {
       if (!id) return networkDetail.reset()
       const net = await networkDetail.load(id)
+      if (!net && String(sel.network.value) === String(id) && !(await networkExists(id))) {
+        missingNetwork.value = id
+        return
+      }
       if (sel.dataset.value || String(sel.network.value) !== String(id)) return
       if (net?.dataset) sel.update({ dataset: net.dataset }, { replace: true })
       else if (withoutDataset && net) sel.update({ dataset: NO_DATASET }, { replace: true })
-      else if (withoutDataset && !net) {
-        // an unreadable network (deleted, not yours): start from the default dataset instead
-        const first = defaultDataset(await firstLoad)
-        if (first && !sel.dataset.value) sel.setDataset(first.name, { replace: true })
-      }
     },
     { immediate: true },
   )
 
-  return { datasets, networks, samples, networkDetail, listedNetwork, currentDataset }
+  return { datasets, networks, samples, networkDetail, listedNetwork, currentDataset, missing }
 }

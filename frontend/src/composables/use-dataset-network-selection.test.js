@@ -21,7 +21,7 @@ vi.mock('@/api/endpoints/networks', () => ({
   networksApi: {
     list: vi.fn(async (name) => NETWORKS[name] || []),
     get: vi.fn(async (id) => {
-      if (String(id) === '404') throw new Error('not found')
+      if (String(id) === '404') throw Object.assign(new Error('not found'), { status: 404 })
       return { id: Number(id), dataset: id === '7' ? null : 'fashion-mnist', layers: [] }
     }),
   },
@@ -92,13 +92,34 @@ describe('useDatasetNetworkSelection', () => {
     scope.stop()
   })
 
-  it('falls back to the default dataset when a linked network cannot be read (withoutDataset pages)', async () => {
+  it('says a linked network does not exist instead of opening another', async () => {
     const sel = fakeSelection({ network: '404' })
     const scope = effectScope()
-    scope.run(() => useDatasetNetworkSelection(sel, { withoutDataset: true }))
+    const picked = scope.run(() => useDatasetNetworkSelection(sel, { withoutDataset: true }))
     for (let i = 0; i < 5; i++) await settle()
-    expect(sel.dataset.value).toBe('fashion-mnist')
-    expect(sel.network.value).toBe('2')
+    expect(picked.missing.value).toEqual({ kind: 'network', value: '404' })
+    expect(sel.network.value).toBe('404') // not replaced by the most accurate network
+    // the same with a dataset in the link: its most accurate network is not opened in its place
+    const withDataset = fakeSelection({ dataset: 'fashion-mnist', network: '404' })
+    const other = scope.run(() => useDatasetNetworkSelection(withDataset, { samples: true }))
+    for (let i = 0; i < 8; i++) await settle()
+    expect(withDataset.network.value).toBe('404')
+    expect(other.missing.value).toEqual({ kind: 'network', value: '404' })
+    // choosing a network clears the message
+    withDataset.setNetwork(2)
+    for (let i = 0; i < 5; i++) await settle()
+    expect(other.missing.value).toBe(null)
+    scope.stop()
+  })
+
+  it('says a linked dataset does not exist and asks nothing about it', async () => {
+    const sel = fakeSelection({ dataset: 'no-such-data' })
+    const scope = effectScope()
+    const picked = scope.run(() => useDatasetNetworkSelection(sel, { samples: true }))
+    for (let i = 0; i < 5; i++) await settle()
+    expect(picked.missing.value).toEqual({ kind: 'dataset', value: 'no-such-data' })
+    expect(picked.samples.data.value).toBe(null)
+    expect(picked.networks.data.value).toBe(null)
     scope.stop()
   })
 })

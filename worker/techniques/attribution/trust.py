@@ -25,10 +25,20 @@ from scipy.stats import rankdata
 from worker.techniques.attribution.base import blur_sigma, gaussian_blur
 from worker.techniques.attribution.model import AttributionModel
 from worker.techniques.attribution.registry import explain
+from worker.techniques.attribution.trust_rules import (
+    CURVE_STEPS,
+    FAITHFULNESS_MARGIN,
+    RANDOM_MAPS,
+    RANDOMISATION_MAX_SIMILARITY,
+    UNCHECKED,
+    Verdict,
+    judge_faithfulness,
+    judge_randomisation,
+    judged_step,
+)
 
-# A map whose correlation with the original stays above this once the whole model is
-# randomised does not depend on what the model learned.
-RANDOMISATION_PASS_BELOW = 0.5
+# Kept for readers of the older name: the threshold now lives with the rule (trust_rules).
+RANDOMISATION_PASS_BELOW = RANDOMISATION_MAX_SIMILARITY
 
 # Called with (fraction done 0..1, a short message for people).
 Progress = Callable[[float, str], None]
@@ -36,10 +46,10 @@ Progress = Callable[[float, str], None]
 
 def spearman(a: np.ndarray, b: np.ndarray) -> float | None:
     """Spearman rank correlation of two maps (ties share their mean rank); None if a map
-    is constant, where no ranking exists."""
+    is constant or not finite, where no ranking exists."""
     a = np.asarray(a, np.float64).ravel()
     b = np.asarray(b, np.float64).ravel()
-    if np.ptp(a) == 0 or np.ptp(b) == 0:
+    if not _has_ranking(a) or not _has_ranking(b):
         return None
     ra, rb = rankdata(a), rankdata(b)
     return float(np.corrcoef(ra, rb)[0, 1])
@@ -75,25 +85,44 @@ class RandomisationCheck:
 
     @property
     def original_is_flat(self) -> bool:
-        return bool(np.ptp(self.maps[0]) == 0)
+        return not _has_ranking(self.maps[0])
+
+    def judged(self) -> tuple[Verdict, float | None]:
+        """The verdict (trust_rules.judge_randomisation) and the similarity it judged."""
+        return judge_randomisation(self.layers, self.correlations, self.original_is_flat)
+
+    @property
+    def verdict(self) -> Verdict:
+        return self.judged()[0]
 
     @property
     def passes(self) -> bool | None:
-        """None when the original map is flat: there is nothing to compare."""
-        if self.original_is_flat:
-            return None
-        final = self.final_correlation
-        return final is None or abs(final) < RANDOMISATION_PASS_BELOW
+        """None when the check could not be made (an empty map, a scrambled map without a
+        ranking): never True then."""
+        return self.verdict.passes
 
     def summary(self) -> dict:
+        verdict, similarity = self.judged()
+        step = judged_step(len(self.layers))
         return {
             "layers": self.layers,
             "correlations": self.correlations,
             "final_correlation": self.final_correlation,
-            "passes": self.passes,
+            "passes": verdict.passes,
             "original_is_flat": self.original_is_flat,
-            "threshold": RANDOMISATION_PASS_BELOW,
+            "threshold": RANDOMISATION_MAX_SIMILARITY,
+            # the rule's inputs: judged from this many scrambled layers on, at this similarity
+            "judged_step": step,
+            "judged_after": self.layers[step - 1] if step else None,
+            "similarity": similarity,
+            **verdict.to_dict(),
         }
+
+
+def _has_ranking(values: np.ndarray) -> bool:
+    """A map orders pixels only if it is finite and not the same value everywhere."""
+    values = np.asarray(values, np.float64)
+    return bool(values.size) and bool(np.all(np.isfinite(values))) and bool(np.ptp(values) > 0)
 
 
 def cascading_randomisation(
@@ -113,11 +142,28 @@ def cascading_randomisation(
     ``model`` is changed while this runs and restored afterwards, so pass a copy that no
     other request is using (see ``model_cache.get_attribution_model(..., scratch=True)``).
     """
+
+    def draw() -> np.ndarray:
+        return explain(model, x, method, target=target, layer=layer, params=params).map
+
+    return randomise_cascade(model, draw, seed=seed, progress=progress, original=original)
+
+
+def randomise_cascade(
+    model: AttributionModel,
+    draw: Callable[[], np.ndarray],
+    *,
+    seed: int = 0,
+    progress: Progress | None = None,
+    original: np.ndarray | None = None,
+) -> RandomisationCheck:
+    """The cascade for any way of drawing a map from ``model`` as it is now (``draw``): the
+    trained model's map, then the map after each layer is scrambled, output first."""
     rng = np.random.default_rng(seed)
     model.reset_weights()
     try:
         if original is None:  # the caller may already have the trained model's map
-            original = explain(model, x, method, target=target, layer=layer, params=params).map
+            original = draw()
         order = list(reversed(model.weighted_layers()))
         maps, correlations = [original], []
         for step, name in enumerate(order):
@@ -125,7 +171,7 @@ def cascading_randomisation(
                 progress(step / len(order), f"Scrambling layer {name} ({step + 1}/{len(order)})")
             named = model.named_layer_weights(name)
             model.set_layer_weights(name, [_random_like(n, v, rng) for n, v in named])
-            current = explain(model, x, method, target=target, layer=layer, params=params).map
+            current = draw()
             correlations.append(spearman(np.abs(original), np.abs(current)))
             maps.append(current)
     finally:
@@ -171,7 +217,7 @@ def deletion_insertion(
     importance: np.ndarray,
     *,
     target: int,
-    steps: int = 56,
+    steps: int = CURVE_STEPS,
 ) -> Faithfulness:
     """Deletion and insertion curves for one map, all 2 x (steps + 1) images in batches."""
     height, width = x.shape[:2]
@@ -203,6 +249,72 @@ def random_map(shape: tuple[int, int], seed: int) -> np.ndarray:
 
 
 @dataclass
+class RandomBaseline:
+    """Deletion and insertion with RANDOM_MAPS random pixel orderings: the mean curves (the
+    dashed lines on the page) and every map's areas (what the rule compares against)."""
+
+    runs: list[Faithfulness]
+
+    @property
+    def mean(self) -> Faithfulness:
+        def mean_curve(curves: list[Curve]) -> Curve:
+            probabilities = np.mean([c.probabilities for c in curves], axis=0)
+            return Curve(curves[0].fractions, [float(p) for p in probabilities])
+
+        return Faithfulness(
+            deletion=mean_curve([r.deletion for r in self.runs]),
+            insertion=mean_curve([r.insertion for r in self.runs]),
+        )
+
+    @property
+    def deletion_aucs(self) -> list[float]:
+        return [r.deletion.auc for r in self.runs]
+
+    @property
+    def insertion_aucs(self) -> list[float]:
+        return [r.insertion.auc for r in self.runs]
+
+    def summary(self) -> dict:
+        return {
+            **self.mean.summary(),
+            "maps": len(self.runs),
+            "deletion_aucs": self.deletion_aucs,
+            "insertion_aucs": self.insertion_aucs,
+        }
+
+
+def random_baseline(
+    model: AttributionModel,
+    x: np.ndarray,
+    *,
+    target: int,
+    steps: int = CURVE_STEPS,
+    seed: int = 0,
+    maps: int = RANDOM_MAPS,
+) -> RandomBaseline:
+    shape = x.shape[:2]
+    return RandomBaseline(
+        [
+            deletion_insertion(model, x, random_map(shape, seed + k), target=target, steps=steps)
+            for k in range(maps)
+        ]
+    )
+
+
+def judge_map_faithfulness(
+    importance: np.ndarray, faithfulness: Faithfulness, baseline: RandomBaseline
+) -> Verdict:
+    """trust_rules.judge_faithfulness on one map's curves and the random maps'."""
+    return judge_faithfulness(
+        faithfulness.deletion.auc,
+        faithfulness.insertion.auc,
+        baseline.deletion_aucs,
+        baseline.insertion_aucs,
+        map_is_flat=not _has_ranking(importance),
+    )
+
+
+@dataclass
 class TrustReport:
     method: str
     target: int
@@ -211,33 +323,39 @@ class TrustReport:
     map: np.ndarray
     randomisation: RandomisationCheck
     faithfulness: Faithfulness
-    random_baseline: Faithfulness
+    random_baseline: RandomBaseline
     extra: dict = field(default_factory=dict)
 
     @property
+    def faithfulness_verdict(self) -> Verdict:
+        return judge_map_faithfulness(self.map, self.faithfulness, self.random_baseline)
+
+    @property
     def verdict(self) -> str:
-        """A plain-language reading of the checks, for people who will not read curves."""
-        parts = []
-        if self.randomisation.passes is None:
+        """A plain-language reading of the two verdicts, for people who will not read curves;
+        it says only what the verdicts (trust_rules) say."""
+        randomisation = self.randomisation.verdict.verdict
+        faithfulness = self.faithfulness_verdict.verdict
+        if self.randomisation.original_is_flat:
             return (
                 "This map is empty for this image: the method found no evidence for the "
-                "class at this layer. Try an earlier layer or another method."
+                "class at this layer, so neither check could be made. Try an earlier layer "
+                "or another method."
             )
-        if self.randomisation.passes:
-            parts.append(
-                "This map changes when the model is scrambled: it reflects what the model learned."
-            )
-        else:
-            parts.append(
-                "This map barely changes when the model is scrambled: it may show the "
-                "image's structure more than the model's reasoning."
-            )
-        ours = self.faithfulness.summary()["score"]
-        chance = self.random_baseline.summary()["score"]
-        if ours > chance + 0.05:
-            parts.append("Removing the pixels it marks hurts the prediction more than chance.")
-        else:
-            parts.append("Its pixel ranking is no better than a random one on this image.")
+        parts = [
+            {
+                "pass": "This map changes when the model is scrambled: it reflects what the "
+                "model learned.",
+                "fail": "This map barely changes when the model is scrambled: it may show the "
+                "image's structure more than the model's reasoning.",
+                UNCHECKED: "Whether this map depends on the model could not be checked.",
+            }[randomisation],
+            {
+                "pass": "Its pixel ranking beats every random one on this image.",
+                "fail": "Its pixel ranking is no better than a random one on this image.",
+                UNCHECKED: "Whether its pixel ranking beats chance could not be checked.",
+            }[faithfulness],
+        ]
         return " ".join(parts)
 
     def summary(self) -> dict:
@@ -247,7 +365,11 @@ class TrustReport:
             "layer": self.layer,
             "params": self.params,
             "randomisation": self.randomisation.summary(),
-            "faithfulness": self.faithfulness.summary(),
+            "faithfulness": {
+                **self.faithfulness.summary(),
+                "margin": FAITHFULNESS_MARGIN,
+                **self.faithfulness_verdict.to_dict(),
+            },
             "random_baseline": self.random_baseline.summary(),
             "verdict": self.verdict,
             **self.extra,
@@ -262,7 +384,7 @@ def run_trust_checks(
     target: int | None = None,
     layer: str | None = None,
     params: dict | None = None,
-    steps: int = 56,
+    steps: int = CURVE_STEPS,
     seed: int = 0,
     progress: Progress | None = None,
 ) -> TrustReport:
@@ -284,9 +406,7 @@ def run_trust_checks(
     if progress is not None:
         progress(0.9, "Deletion and insertion curves")
     faithfulness = deletion_insertion(model, x, result.map, target=target, steps=steps)
-    baseline = deletion_insertion(
-        model, x, random_map(result.map.shape, seed), target=target, steps=steps
-    )
+    baseline = random_baseline(model, x, target=target, steps=steps, seed=seed)
     return TrustReport(
         method=method,
         target=target,

@@ -5,9 +5,12 @@
 
 /**
  * @param {{method: string, title?: string, summary: object|null}[]} checks
+ * Verdicts are the worker's (summary.randomisation.verdict, summary.faithfulness.verdict, decided by
+ * worker/techniques/attribution/trust_rules.py): this page shows them, it never decides one itself.
  * @returns {{rank: number|null, method: string, title: string, deletion: number|null, insertion: number|null,
  *   score: number|null, randomScore: number|null, vsRandom: number|null, finalCorrelation: number|null,
- *   passes: boolean|null}[]}
+ *   similarity: number|null, randomisation: {verdict: string, reason: string},
+ *   faithfulness: {verdict: string, reason: string}}[]}
  */
 export function rankMethods(checks) {
   const rows = checks.map(({ method, title, summary }) => {
@@ -26,7 +29,9 @@ export function rankMethods(checks) {
       randomScore,
       vsRandom: score !== null && randomScore !== null ? score - randomScore : null,
       finalCorrelation: num(r?.final_correlation),
-      passes: r ? (r.passes ?? null) : null,
+      similarity: num(r?.similarity),
+      randomisation: verdictOf(r),
+      faithfulness: verdictOf(f),
     }
   })
   const scored = rows
@@ -40,7 +45,21 @@ function num(v) {
   return typeof v === 'number' && Number.isFinite(v) ? v : null
 }
 
-/** 'pass' | 'fail' | 'none' for a randomisation result (passes: true / false / null). */
-export function passBadge(passes) {
-  return passes === true ? 'pass' : passes === false ? 'fail' : 'none'
+const VERDICTS = ['pass', 'fail', 'unchecked']
+
+/**
+ * One check's verdict as the worker gave it: {verdict: 'pass'|'fail'|'unchecked'|'none', reason, rule};
+ * 'none' when there is no verdict yet (not finished, or a report from before verdicts were stored).
+ */
+export function verdictOf(check) {
+  const verdict = VERDICTS.includes(check?.verdict) ? check.verdict : 'none'
+  return { verdict, reason: typeof check?.reason === 'string' ? check.reason : '', rule: check?.rule || '' }
+}
+
+/** How a verdict is shown: the badge's words and Bootstrap classes (grey when it could not be checked). */
+export const VERDICT_BADGE = {
+  pass: { text: 'pass', cls: 'text-bg-success' },
+  fail: { text: 'fail', cls: 'text-bg-danger' },
+  unchecked: { text: 'could not be checked', cls: 'text-bg-secondary' },
+  none: { text: '—', cls: 'text-bg-light border' },
 }
