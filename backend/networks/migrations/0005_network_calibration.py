@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('networks', '0004_network_ood_network_training_data'),
+        ("networks", "0004_network_ood_network_training_data"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='network',
-            name='calibration',
+            model_name="network",
+            name="calibration",
             field=models.JSONField(blank=True, default=dict),
         ),
     ]
