@@ -44,7 +44,11 @@ describe('buildTourSteps', () => {
     expect(byId(steps, 'input-map').text).toContain('28×28×1')
 
     const c = byId(steps, 'conv')
-    expect(c).toMatchObject({ layer: 'conv_1_1', openLayer: true, target: '[data-testid="layer-panel"][data-layer="conv_1_1"]' })
+    expect(c).toMatchObject({
+      layer: 'conv_1_1',
+      openLayer: true,
+      target: '[data-testid="layer-panel"][data-layer="conv_1_1"]',
+    })
     expect(c.text).toContain('16 filters of 3×3')
     expect(c.text).toContain('each gives one map')
     expect(c.text).toContain('28×28×16')
