@@ -31,7 +31,7 @@ export function imageChoices(steps, images) {
   for (const s of steps) {
     if (!s.image || seen.has(s.image)) continue
     seen.add(s.image)
-    const label = s.sample ? `${s.sample.dataset} #${s.sample.index}` : 'in this lesson'
+    const label = s.sample ? `sample ${s.sample.index}` : 'in this lesson'
     out.push({ index: s.image, label_name: label, image_url: s.image_url, sample: s.sample || null })
   }
   let own = 0

@@ -45,7 +45,7 @@ describe('lesson helpers', () => {
       { id: 7, source: 'sample', url: '/i/7' },
     ]
     expect(imageChoices(steps, images).map((c) => [c.index, c.label_name])).toEqual([
-      [4, 'fashion-mnist #1'],
+      [4, 'sample 1'],
       [9, 'in this lesson'],
       [12, 'your upload'],
     ])

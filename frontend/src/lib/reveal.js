@@ -5,6 +5,8 @@
 
 /** Scroll when the panel's top is above the viewport or lower than this share of its height. */
 export const REVEAL_BELOW = 0.4
+/** How long to wait for an opened panel to take its height (frames, about 3 s). */
+const MAX_WAIT_FRAMES = 180
 
 /** Does a panel whose box is `rect` need scrolling to be seen in a viewport `height` px tall? */
 export function needsReveal(rect, height) {
@@ -20,12 +22,19 @@ export function needsReveal(rect, height) {
 export function revealPanel(target, win = typeof window === 'undefined' ? null : window) {
   if (!win) return
   const frame = (f) => (win.requestAnimationFrame ? win.requestAnimationFrame(f) : setTimeout(f, 16))
-  frame(() =>
-    frame(() => {
-      const el = typeof target === 'function' ? target() : target
-      if (!el?.getBoundingClientRect || !needsReveal(el.getBoundingClientRect(), win.innerHeight)) return
-      const reduce = win.matchMedia?.('(prefers-reduced-motion: reduce)').matches
-      el.scrollIntoView?.({ behavior: reduce ? 'auto' : 'smooth', block: 'start' })
-    }),
-  )
+  let frames = 0
+  const look = () => {
+    const el = typeof target === 'function' ? target() : target
+    const rect = el?.getBoundingClientRect?.()
+    // a panel whose code or numbers are still loading has no height yet: wait for it (~3 s),
+    // or the scroll would stop at the end of the page, above where the panel then appears
+    if (!rect || (!rect.height && frames++ < MAX_WAIT_FRAMES)) {
+      if (frames < MAX_WAIT_FRAMES) frame(look)
+      return
+    }
+    if (!needsReveal(rect, win.innerHeight)) return
+    const reduce = win.matchMedia?.('(prefers-reduced-motion: reduce)').matches
+    el.scrollIntoView?.({ behavior: reduce ? 'auto' : 'smooth', block: 'start' })
+  }
+  frame(() => frame(look))
 }

@@ -17,12 +17,22 @@ describe('revealing an opened panel', () => {
 
   it('scrolls to the panel smoothly, or at once when motion is reduced', () => {
     for (const reduce of [false, true]) {
-      const el = { getBoundingClientRect: () => ({ top: 900 }), scrollIntoView: vi.fn() }
+      const el = { getBoundingClientRect: () => ({ top: 900, height: 300 }), scrollIntoView: vi.fn() }
       revealPanel(() => el, fakeWindow(reduce))
       expect(el.scrollIntoView).toHaveBeenCalledWith({ behavior: reduce ? 'auto' : 'smooth', block: 'start' })
     }
-    const seen = { getBoundingClientRect: () => ({ top: 10 }), scrollIntoView: vi.fn() }
+    const seen = { getBoundingClientRect: () => ({ top: 10, height: 300 }), scrollIntoView: vi.fn() }
     revealPanel(seen, fakeWindow(false))
     expect(seen.scrollIntoView).not.toHaveBeenCalled()
+  })
+
+  it('waits for a panel still loading to take its height before deciding', () => {
+    let height = 0
+    let frames = 0
+    const win = { ...fakeWindow(true), requestAnimationFrame: (f) => (++frames === 5 && (height = 400), f()) }
+    const el = { getBoundingClientRect: () => ({ top: height ? 700 : 830, height }), scrollIntoView: vi.fn() }
+    revealPanel(el, win)
+    expect(el.scrollIntoView).toHaveBeenCalledTimes(1)
+    expect(frames).toBeGreaterThanOrEqual(5)
   })
 })
