@@ -177,8 +177,10 @@ def bench_end_to_end(runs: int, images: list[bytes]) -> dict[str, float]:
 
         # Browser section (issue 3): the explorer in Chromium against this server and worker.
         try:
-            from bench.browser_bench import bench_browser, bench_scatter
+            from bench.browser_bench import bench_browser, bench_first_load, bench_scatter
 
+            # first: a newcomer's cold first load, before anything else warmed the machine up
+            BROWSER_ROWS.extend(bench_first_load(base, "bench", "bench-password"))
             BROWSER_ROWS.extend(bench_browser(base, "bench", "bench-password"))
             BROWSER_ROWS.extend(bench_scatter(base, "bench", "bench-password"))
         except Exception as error:  # no Chromium / Playwright here: the other numbers still count

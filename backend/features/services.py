@@ -184,6 +184,7 @@ def compute(network: Network, request: dict, out_dir: Path, progress=None) -> di
     from PIL import Image
 
     from worker.techniques.feature_vis.visualise import visualise_classes, visualise_filters
+    from worker.techniques.progress import tell
 
     model = network.compute_handle().feature_vis_model()
     params = request["params"]
@@ -191,8 +192,9 @@ def compute(network: Network, request: dict, out_dir: Path, progress=None) -> di
     if progress is not None:
 
         def report(fraction: float) -> None:
-            progress(fraction, f"Optimising the images: step {round(fraction * params['steps'])}"
-                               f" of {params['steps']}")  # fmt: skip
+            step = round(fraction * params["steps"])
+            tell(progress, fraction, f"Optimising the pictures: step {step} of {params['steps']}",
+                 stage="optimising", done=step, total=params["steps"])  # fmt: skip
 
     if request["kind"] == FeatureVisKind.CLASSES:
         result = visualise_classes(model, request["filters"], progress=report, **params)

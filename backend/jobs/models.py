@@ -38,6 +38,10 @@ class Job(models.Model):
     )
     progress = models.FloatField(default=0.0)
     message = models.TextField(blank=True, default="")
+    # What the running job is doing now ("t-SNE", "features") and, where the stage counts its
+    # steps, the seconds it still needs at its pace so far; the message says it in words.
+    stage = models.CharField(max_length=100, blank=True, default="")
+    eta_seconds = models.FloatField(null=True, blank=True)
     # Structured outcome for jobs that report more than a message (registrations: the list of
     # checks with their status, the files that could not be read, what was registered).
     result = models.JSONField(default=dict, blank=True)

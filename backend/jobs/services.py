@@ -221,12 +221,48 @@ class JobCancelled(Exception):
     """Raised from a progress report when the user cancelled the job: long work stops there."""
 
 
-def set_progress(job_id: int, progress: float, message: str = "") -> None:
+def set_progress(
+    job_id: int,
+    progress: float,
+    message: str = "",
+    *,
+    stage: str = "",
+    eta_seconds: float | None = None,
+) -> None:
     updated = Job.objects.filter(pk=job_id, status=JobStatus.RUNNING).update(
-        progress=max(0.0, min(1.0, progress)), message=message, heartbeat_at=timezone.now()
+        progress=max(0.0, min(1.0, progress)),
+        message=message,
+        stage=(stage or "")[:100],
+        eta_seconds=eta_seconds,
+        heartbeat_at=timezone.now(),
     )
     if not updated and Job.objects.filter(pk=job_id, status=JobStatus.CANCELLED).exists():
         raise JobCancelled(f"job {job_id} was cancelled")
+
+
+class StageClock:
+    """The time left in a stage that counts its steps (``done`` of ``total``), at its pace so
+    far: nothing before a second of it has passed or a step is done, as a guess would be noise."""
+
+    def __init__(self) -> None:
+        self.stage: str | None = None
+        self.started = 0.0
+        self.first_done: int | None = None
+
+    def eta(
+        self, stage: str | None, done: int | None, total: int | None, now: float
+    ) -> float | None:
+        restart = (
+            stage != self.stage or done is None or self.first_done is None or done < self.first_done
+        )
+        if restart:
+            self.stage, self.started, self.first_done = stage, now, done
+        if done is None or total is None:
+            return None
+        steps, elapsed = done - self.first_done, now - self.started
+        if steps <= 0 or elapsed < 1.0:
+            return None
+        return round(max(0.0, (total - done) * elapsed / steps), 1)
 
 
 def throttled_progress(job_id: int, every_s: float = 0.25, stop_after_s: float | None = None):
@@ -235,21 +271,45 @@ def throttled_progress(job_id: int, every_s: float = 0.25, stop_after_s: float |
     ``stop_after_s`` seconds (the task's soft time limit) it raises ``SoftTimeLimitExceeded``
     itself: Celery's own signal can land inside TensorFlow and be lost, a report between two
     short steps cannot."""
+    import threading
     import time
 
     from celery.exceptions import SoftTimeLimitExceeded
+    from django.db import connection
+
+    from worker.techniques.progress import TICKER_THREAD
 
     started = time.monotonic()
-    last = [0.0]
+    last = [0.0, None]  # when the row was last written, and the stage it said
+    clock = StageClock()
+    # the compute code may report from a helper thread too (worker.techniques.progress.ticking)
+    lock = threading.Lock()
 
-    def report(fraction: float, message: str) -> None:
+    def report(
+        fraction: float,
+        message: str,
+        *,
+        stage: str | None = None,
+        done: int | None = None,
+        total: int | None = None,
+    ) -> None:
         now = time.monotonic()
         if stop_after_s is not None and now - started >= stop_after_s:
             raise SoftTimeLimitExceeded(stop_after_s)
-        if now - last[0] >= every_s:
-            last[0] = now
-            set_progress(job_id, fraction, message)
+        with lock:
+            eta = clock.eta(stage, done, total, now)
+            # a new stage is written at once: its first words must not wait for the throttle
+            if now - last[0] < every_s and stage == last[1]:
+                return
+            last[0], last[1] = now, stage
+        try:
+            set_progress(job_id, fraction, message, stage=stage or "", eta_seconds=eta)
+        finally:
+            if threading.current_thread().name == TICKER_THREAD:
+                connection.close()  # the ticker thread's own connection: not left open
 
+    # worker.techniques.progress.tell passes the stage details to a callback that says so
+    report.takes_details = True  # type: ignore[attr-defined]
     return report
 
 

@@ -59,9 +59,25 @@ class RegistrationRequest:
     dataset: str | None = None
     public: bool = False
     owner: object | None = None
+    #: "file", "typed" or "dataset" (LABEL_SOURCES): how refusals name the labels
+    labels_source: str = "file"
     title: str = ""
     description: str = ""
     training_data: str = ""  # what it was trained on, in the owner's words (its model card)
+
+
+#: Where a registration's labels came from (its params' "labels_source"): refusals name it as
+#: the person gave it, never "the labels file" for names typed into the form.
+LABEL_SOURCES = {
+    # source: (subject, its verb "names" in agreement, "is" in agreement)
+    "file": ("the labels file", "names", "is"),
+    "typed": ("the labels you typed", "name", "are"),
+    "dataset": ("the dataset's class list", "names", "is"),
+}
+
+
+def labels_subject(source: str = "file") -> tuple[str, str, str]:
+    return LABEL_SOURCES.get(source, LABEL_SOURCES["file"])
 
 
 def read_labels(path: Path) -> list[str]:
@@ -73,14 +89,17 @@ def read_labels(path: Path) -> list[str]:
     return parse_labels(text)
 
 
-def parse_labels(text: str) -> list[str]:
-    """Labels from the text of a JSON list or of one label per line."""
+def parse_labels(text: str, source: str = "file") -> list[str]:
+    """Labels from the text of a JSON list or of one label per line; ``source`` ("file" or
+    "typed") words the refusals."""
+    subject, names, is_ = labels_subject(source)
+    what = subject[0].upper() + subject[1:]
     stripped = text.strip()
     if stripped.startswith("["):
         try:
             labels = json.loads(stripped)
         except json.JSONDecodeError as exc:
-            raise RegistrationError(f"The labels file is not valid JSON: {exc.msg}.") from exc
+            raise RegistrationError(f"{what} {is_} not valid JSON: {exc.msg}.") from exc
         if not isinstance(labels, list) or not all(
             isinstance(label, str | int) for label in labels
         ):
@@ -89,9 +108,9 @@ def parse_labels(text: str) -> list[str]:
     else:
         labels = [line.strip() for line in text.splitlines() if line.strip()]
     if len(labels) < 2:
-        raise RegistrationError("The labels file must name at least two classes.")
+        raise RegistrationError(f"{what} must name at least two classes.")
     if len(set(labels)) != len(labels):
-        raise RegistrationError("The labels file names a class twice.")
+        raise RegistrationError(f"{what} {names} a class twice.")
     return labels
 
 
@@ -310,11 +329,12 @@ def _check_labels(
 ) -> None:
     """The "labels" check: one label per output, and as many classes as the linked dataset."""
     report("labels", "running", "Comparing the labels with the model's outputs…")
+    subject, names, _ = labels_subject(request.labels_source)
     if summary["num_classes"] != len(request.labels):
         raise _failed(
             report,
             "labels",
-            f"The model has {summary['num_classes']} outputs but the labels file names "
+            f"The model has {summary['num_classes']} outputs but {subject} {names} "
             f"{len(request.labels)} classes.",
         )
     if dataset is not None:
@@ -403,4 +423,7 @@ def _new_network_row(
 
 
 def _megabytes(size: int) -> str:
-    return f"{size / 1048576:.1f} MB" if size >= 104858 else f"{max(1, round(size / 1024))} KB"
+    """A file size in words: bytes under 1 KB (a 56-byte file is not "1 KB"), else KB or MB."""
+    if size < 1024:
+        return f"{size} B"
+    return f"{size / 1048576:.1f} MB" if size >= 104858 else f"{round(size / 1024)} KB"

@@ -112,6 +112,7 @@ def execute_registration_job(job_id: int) -> None:
             file=media.local_path(registration.staged_file),
             name=params["name"],
             labels=list(params["labels"]),
+            labels_source=params.get("labels_source", "file"),
             input_size=tuple(params["input_size"]) if params.get("input_size") else None,
             channels=params.get("channels"),
             scale=float(params.get("scale", 1 / 255)),

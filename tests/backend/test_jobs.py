@@ -226,3 +226,47 @@ def test_claim_writes_the_deadline_and_a_dead_job_past_it_fails_with_the_sentenc
     redelivered.refresh_from_db()
     assert redelivered.status == JobStatus.FAILED
     assert redelivered.message.startswith("This took longer than the worker allows (330 s); try")
+
+
+def test_stage_clock_estimates_the_time_left_at_the_stage_pace():
+    clock = services.StageClock()
+    assert clock.eta("t-SNE", 0, 750, now=100.0) is None  # nothing done yet
+    assert clock.eta("t-SNE", 25, 750, now=100.5) is None  # under a second: noise
+    assert clock.eta("t-SNE", 250, 750, now=110.0) == 20.0  # 250 in 10 s: 500 more in 20 s
+    assert clock.eta("UMAP: layout", 10, 200, now=111.0) is None  # a new stage starts over
+    assert clock.eta("UMAP: layout", 110, 200, now=113.0) == 1.8
+    assert clock.eta("ticker", None, None, now=114.0) is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_progress_says_the_stage_and_the_time_left_also_from_a_ticker_thread(user):
+    """The runner's callback writes the stage and its estimate next to the message (the
+    existing keys unchanged); a new stage is written at once; a ticking thread may report too."""
+    from rest_framework.test import APIClient
+
+    from worker.techniques.progress import tell, ticking
+
+    job = services.create_job(user, JobKind.EMBEDDING)
+    services.claim(job.pk)
+    report = services.throttled_progress(job.pk, every_s=60)
+    with ticking(report, 0.05, 0.15, "t-SNE: finding neighbours", stage="t-SNE: neighbours",
+                 every_s=0.1):  # fmt: skip
+        for _ in range(50):  # the ticker's first tick is throttled (60 s): only the first write
+            if Job.objects.get(pk=job.pk).stage == "t-SNE: neighbours":
+                break
+            threading.Event().wait(0.05)
+    job.refresh_from_db()
+    assert job.stage == "t-SNE: neighbours" and job.message == "t-SNE: finding neighbours"
+    tell(report, 0.2, "t-SNE: iteration 25 of 750", stage="t-SNE", done=25, total=750)
+    job.refresh_from_db()
+    assert (job.stage, job.message, job.eta_seconds) == (
+        "t-SNE",
+        "t-SNE: iteration 25 of 750",
+        None,
+    )
+
+    client = APIClient()
+    client.force_authenticate(user)
+    body = client.get(f"/api/jobs/{job.pk}/").json()
+    assert {"progress", "message", "stage", "eta_seconds", "status"} <= set(body)
+    assert body["stage"] == "t-SNE" and body["message"].startswith("t-SNE: iteration")

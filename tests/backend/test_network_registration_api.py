@@ -186,7 +186,7 @@ def test_form_mistakes_answer_400(api, zoo, queued, model_files):
     cases = [
         ({"name": "has spaces"}, "name"),
         ({"name": "tiny-vgg"}, "zoo network"),
-        ({"labels": "only-one"}, "two classes"),
+        ({"labels": "only-one"}, "The labels you typed must name at least two classes"),
         ({"mean": "0.1, 0.2"}, "one per channel"),
         ({"std": "0"}, "above zero"),
         ({"dataset": "no-such-set"}, "no dataset"),

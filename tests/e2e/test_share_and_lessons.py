@@ -28,7 +28,17 @@ def visitor(browser, width: int = 1280, height: int = 900):
     return context, context.new_page()
 
 
-def add_step(page, network_pk: int, sample: int, layer: str) -> None:
+def add_step(
+    page,
+    network_pk: int,
+    sample: int | None,
+    layer: str,
+    *,
+    image: int | None = None,
+    kind: str = "layer",
+    channel: int | None = None,
+) -> None:
+    """A step on a dataset sample (its position in the strip) or on one of your images (id)."""
     picker = page.get_by_test_id("step-picker")
     picker.get_by_test_id("dataset-select").select_option("fashion-mnist")
     picker.locator(f"[data-testid=network-select] option[value='{network_pk}']").wait_for(
@@ -36,10 +46,15 @@ def add_step(page, network_pk: int, sample: int, layer: str) -> None:
     )
     picker.get_by_test_id("network-select").select_option(str(network_pk))
     assert picker.get_by_test_id("network-select").input_value() == str(network_pk)
-    picker.get_by_test_id("sample-thumb").nth(sample).click()
-    picker.get_by_test_id("step-kind").select_option("layer")
+    if image is None:
+        picker.get_by_test_id("sample-thumb").nth(sample).click()
+    else:
+        picker.locator(f"[data-testid=own-image-thumb][data-index='{image}']").click()
+    picker.get_by_test_id("step-kind").select_option(kind)
     picker.locator(f"[data-testid=step-layer] option[value={layer}]").wait_for(state="attached")
     picker.get_by_test_id("step-layer").select_option(layer)
+    if channel is not None:
+        picker.get_by_test_id("step-channel").select_option(str(channel))
     picker.get_by_test_id("step-add").click()
 
 
@@ -58,20 +73,33 @@ def analyse_other(page, live_server, network_pk: int) -> int:
 def test_teacher_builds_and_shares_a_lesson_a_visitor_follows_it(
     log_in, page, browser, live_server, celery_worker, zoo, user, screenshot
 ):
+    from backend.sharing.models import Lesson
+    from backend.uploads.services import store_upload
+    from tests.fixtures.images import fashion_sample_png
+
     make_teacher(user)
     tiny = zoo["tiny-vgg"]
+    own = store_upload(user, fashion_sample_png(5)[0])  # the teacher's own picture
     log_in(page, live_server)
     assert page.get_by_test_id("nav-lessons").is_visible()  # the navbar offers it to teachers
     page.goto(f"{live_server.url}/lessons")
     page.get_by_test_id("lessons-empty").wait_for()
     page.get_by_test_id("lesson-new").click()
     page.get_by_test_id("lesson-editor").wait_for()
+    # "New" saves nothing yet: an abandoned draft leaves no "Untitled lesson" behind.
+    assert not Lesson.objects.exists()
+    page.get_by_test_id("lessons-empty").wait_for()
     page.get_by_test_id("lesson-title").fill("What a convolution sees")
     page.get_by_test_id("lesson-description").fill("Two pictures, two filter layers.")
     add_step(page, tiny.pk, 0, "conv_1_1")
     add_step(page, tiny.pk, 1, "conv_1_2")
+    # the teacher's own upload is offered, and a channel for "how a conv channel is made"
+    add_step(page, tiny.pk, None, "conv_1_2", image=own.pk, kind="intermediate", channel=3)
     steps = page.get_by_test_id("lesson-step")
-    assert steps.count() == 2
+    assert steps.count() == 3
+    assert steps.nth(2).get_by_test_id("lesson-step-channel").input_value() == "3"
+    # the lesson's images are offered again for the next step (the upload once)
+    assert page.locator(f"[data-testid=own-image-thumb][data-index='{own.pk}']").count() == 1
     steps.nth(0).get_by_test_id("lesson-step-note").fill("First layer: which edges light up?")
     steps.nth(1).get_by_test_id("lesson-step-note").fill("Second layer: shapes made of edges.")
     # reorder: down, then back up
@@ -81,6 +109,11 @@ def test_teacher_builds_and_shares_a_lesson_a_visitor_follows_it(
     assert "First layer" in steps.nth(0).get_by_test_id("lesson-step-note").input_value()
     page.get_by_test_id("lesson-save").click()
     page.get_by_test_id("lesson-saved").wait_for()
+    lesson = Lesson.objects.get()
+    assert f"lesson={lesson.pk}" in page.url
+    third = lesson.steps.order_by("position")[2]
+    assert third.image_id == own.pk
+    assert third.view == {"kind": "intermediate", "layer": "conv_1_2", "channel": 3}
     assert (
         page.get_by_test_id("lesson-item").first.inner_text().startswith("What a convolution sees")
     )
@@ -108,7 +141,7 @@ def test_teacher_builds_and_shares_a_lesson_a_visitor_follows_it(
         assert "Shared by alice" in banner.inner_text() and "read-only" in banner.inner_text()
         assert anon.get_by_test_id("shared-title").inner_text() == "What a convolution sees"
         assert anon.get_by_test_id("nav-explain").count() == 0  # no page links
-        assert anon.get_by_test_id("step-counter").inner_text() == "Step 1 of 2"
+        assert anon.get_by_test_id("step-counter").inner_text() == "Step 1 of 3"
         assert "which edges" in anon.get_by_test_id("step-note").inner_text()
         panel = anon.get_by_test_id("layer-panel")
         panel.wait_for(timeout=60_000)
@@ -120,12 +153,20 @@ def test_teacher_builds_and_shares_a_lesson_a_visitor_follows_it(
         anon.locator("[data-testid=layer-row] canvas").first.wait_for()
         shot(anon, "lessons-3-shared-step-desktop")
         anon.get_by_test_id("step-next").click()
-        assert anon.get_by_test_id("step-counter").inner_text() == "Step 2 of 2"
+        assert anon.get_by_test_id("step-counter").inner_text() == "Step 2 of 3"
         assert "shapes made of edges" in anon.get_by_test_id("step-note").inner_text()
         anon.wait_for_selector("[data-testid=layer-panel][data-layer=conv_1_2]")
         anon.locator("[data-testid=layer-map] canvas").first.wait_for(timeout=60_000)
+        # the "how a conv channel is made" step opens that view itself, on the chosen channel
+        anon.get_by_test_id("step-next").click()
+        assert anon.get_by_test_id("step-counter").inner_text() == "Step 3 of 3"
+        made = anon.locator("[data-testid=conv-intermediate][data-channel='3']")
+        made.wait_for(timeout=60_000)
+        assert "How channel 3 is made" in made.inner_text()
+        shot(anon, "lessons-3b-shared-intermediate-step")
         anon.get_by_test_id("step-prev").click()
-        assert anon.get_by_test_id("step-counter").inner_text() == "Step 1 of 2"
+        anon.get_by_test_id("step-prev").click()
+        assert anon.get_by_test_id("step-counter").inner_text() == "Step 1 of 3"
         anon.set_viewport_size({"width": 390, "height": 844})
         anon.get_by_test_id("step-next").click()
         anon.locator("[data-testid=layer-map] canvas").first.wait_for(timeout=60_000)
@@ -139,8 +180,14 @@ def test_teacher_builds_and_shares_a_lesson_a_visitor_follows_it(
             got = anon.request.get(f"{live_server.url}/api/shared/{token}/analyses/{other}/{tail}")
             assert got.status == 404, tail
 
-        # the teacher revokes the link: the visitor's next visit says it does not work
+        # the teacher revokes the link, after saying yes to what it does to visitors
         dialog.get_by_test_id("share-revoke").click()
+        confirm = dialog.get_by_test_id("share-revoke-confirm")
+        assert "loses access" in confirm.inner_text()
+        dialog.get_by_test_id("share-revoke-no").click()  # kept: still active
+        assert dialog.locator("[data-testid=share-link][data-status=active]").count() == 1
+        dialog.get_by_test_id("share-revoke").click()
+        dialog.get_by_test_id("share-revoke-yes").click()
         dialog.locator("[data-testid=share-link][data-status=revoked]").wait_for()
         assert dialog.get_by_test_id("share-views").inner_text() == "1"
         anon.set_viewport_size({"width": 1280, "height": 900})

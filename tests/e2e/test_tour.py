@@ -52,7 +52,16 @@ def shot(page, name: str) -> None:
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
 
 
-def test_tour_from_the_learn_page(log_in, page, live_server, zoo, user):
+def overlap(a: dict, b: dict) -> bool:
+    return (
+        a["x"] < b["x"] + b["width"]
+        and b["x"] < a["x"] + a["width"]
+        and a["y"] < b["y"] + b["height"]
+        and b["y"] < a["y"] + a["height"]
+    )
+
+
+def test_tour_from_the_learn_page(log_in, page, live_server, celery_worker, zoo, user):
     network = default_network(zoo)
     first_conv = next(layer["name"] for layer in network.layers if layer["type"] == "Conv2D")
     log_in(page, live_server)
@@ -93,6 +102,8 @@ def test_tour_from_the_learn_page(log_in, page, live_server, zoo, user):
     assert step_of(page) == (1, 7)
     assert "image" in card.inner_text()
     assert page.get_by_test_id("tour-back").is_disabled()
+    # Started with no image, the tour takes a sample itself: no step walks an empty panel.
+    page.wait_for_function("() => location.search.includes('sample=')")
 
     # Next and Back.
     page.get_by_test_id("tour-next").click()
@@ -110,6 +121,10 @@ def test_tour_from_the_learn_page(log_in, page, live_server, zoo, user):
             panel = page.locator(f"[data-testid=layer-panel][data-layer={first_conv}]")
             panel.wait_for()
             page.wait_for_function(f"() => location.search.includes('layer={first_conv}')")
+            # the sample's maps, and this layer's own description (not another layer's)
+            assert panel.get_by_test_id("layer-map").count() > 0
+            assert "each square is one channel" in panel.inner_text()
+            assert page.get_by_test_id("tour-waiting").count() == 0
             assert "filters of 3×3" in texts[-1] and "each gives one map" in texts[-1]
             settle(page)
             shot(page, "tour-5-desktop-conv")
@@ -118,6 +133,12 @@ def test_tour_from_the_learn_page(log_in, page, live_server, zoo, user):
             page.get_by_test_id("tour-next").click()
     assert "28×28 → 14×14" in "\n".join(texts)  # the pooling step, real shapes
     assert "highest bar is the answer" in texts[-1] and "add up to 1" in texts[-1]
+    # the last card leaves the Input card (the image the answer is about) in view
+    settle(page)
+    assert page.get_by_test_id("prediction-row").count() > 0
+    input_card = page.locator("[data-tour=input-card]").bounding_box()
+    assert not overlap(card.bounding_box(), input_card), (card.bounding_box(), input_card)
+    shot(page, "tour-6-desktop-last-card")
     assert page.get_by_test_id("tour-next").inner_text() == "Done"
     assert page.evaluate(SEEN) is None
     page.get_by_test_id("tour-next").click()

@@ -129,8 +129,14 @@ def test_knn_accuracy_matches_scikit_learn_leave_one_out():
 @pytest.mark.parametrize(("method", "minimum"), [("tsne", 0.90), ("umap", 0.90), ("pca", 0.80)])
 def test_embedding_quality(features, subset, method, minimum):
     _, labels = subset
-    calls = []
-    coords = embed(features, method, seed=0, progress=lambda f, m: calls.append(f))
+    calls, details = [], []
+
+    def report(fraction, message, **detail):  # as the job runner's callback takes them
+        calls.append(fraction)
+        details.append((message, detail))
+
+    report.takes_details = True
+    coords = embed(features, method, seed=0, progress=report)
     assert coords.shape == (SUBSET, 2) and coords.dtype == np.float32
     assert np.all(np.isfinite(coords))
     # Measured: t-SNE 0.983, UMAP 0.971, PCA 0.874 (PCA is linear: a weaker map).
@@ -138,6 +144,17 @@ def test_embedding_quality(features, subset, method, minimum):
     if method != "pca":
         assert knn_accuracy(coords, labels, k=10) >= 0.80
     assert calls and calls[-1] == 1.0 and calls == sorted(calls)
+    # Each stage in words, with its step counts where it has them (issue 20).
+    messages = [m for m, _ in details]
+    if method == "tsne":
+        counted = [d for m, d in details if d.get("stage") == "t-SNE" and d.get("total")]
+        assert counted and counted[-1]["done"] == counted[-1]["total"] == 750
+        assert "t-SNE: iteration 750 of 750" in " ".join(messages)
+        assert any("nearest neighbours" in m for m in messages)
+    if method == "umap":
+        epochs = [d for _, d in details if d.get("stage") == "UMAP: layout"]
+        assert epochs and epochs[-1]["done"] == epochs[-1]["total"]
+        assert any("neighbour graph" in m for m in messages)
 
 
 def test_embedding_is_reproducible_and_validated(features):

@@ -21,6 +21,7 @@ neighbour classification in 2-D, as in the openTSNE and UMAP papers' evaluations
 
 from __future__ import annotations
 
+import re
 import time
 import warnings
 from collections.abc import Callable
@@ -29,11 +30,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from worker.inputs.preprocessing import as_float_batch
+from worker.techniques.progress import Progress, count, tell, ticking
 
 if TYPE_CHECKING:
     from worker.techniques.attribution.model import AttributionModel
 
-Progress = Callable[[float, str], None]
+METHOD_NAMES = {"tsne": "t-SNE", "umap": "UMAP", "pca": "PCA"}
 
 METHODS = ("tsne", "umap", "pca")
 # PCA dimensions the features are cut to before t-SNE's neighbour search.
@@ -94,8 +96,14 @@ def layer_features(
     n = len(x)
     for start, stop in _batches(n, model.bounded_batch(batch)):
         parts.append(fn(tf.convert_to_tensor(x[start:stop]))[0].numpy())
-        if progress is not None:
-            progress(stop / n, f"features of {stop} of {n} images")
+        tell(
+            progress,
+            stop / n,
+            f"Computing the features of {count(n)} images: {count(stop)} done",
+            stage="features",
+            done=stop,
+            total=n,
+        )
     if not parts:
         return np.zeros((0, 0), np.float32)
     return np.concatenate(parts).astype(np.float32, copy=False)
@@ -176,19 +184,41 @@ def _tsne(features: np.ndarray, params: dict, seed: int, progress: Progress | No
     import openTSNE
 
     n = len(features)
+    tell(
+        progress,
+        0.0,
+        f"t-SNE: reducing the features of {count(n)} images to 50 dimensions (PCA)",
+        stage="t-SNE",
+    )
     reduced = _pca(features, TSNE_PCA_DIMS, seed)
-    if progress is not None:
-        progress(0.05, "reduced features to 50 dimensions (PCA)")
     every = 25
     ee_iter = params["early_exaggeration_iterations"]
-    total_calls = max(1, (ee_iter + params["iterations"]) // every)
+    total = ee_iter + params["iterations"]
+    total_calls = max(1, total // every)
     calls = [0]
+    # openTSNE calls back only once it optimises; its neighbour search and affinities before
+    # that (most of the first half minute at 10,000 points) report from a ticker instead
+    ticker = ticking(
+        progress,
+        0.05,
+        0.15,
+        f"t-SNE: finding each point's nearest neighbours among {count(n)}",
+        stage="t-SNE: neighbours",
+        expected_s=max(2.0, n / 400),
+    )
 
     def callback(iteration: int, error: float, embedding: Any) -> bool:
+        ticker.stop()
         calls[0] += 1
-        if progress is not None:
-            done = min(calls[0] / total_calls, 1.0)
-            progress(0.15 + 0.85 * done, f"t-SNE iteration {calls[0] * every}, KL {error:.3f}")
+        done = min(calls[0] * every, total)
+        tell(
+            progress,
+            0.15 + 0.85 * min(calls[0] / total_calls, 1.0),
+            f"t-SNE: iteration {count(done)} of {count(total)} (KL divergence {error:.3f})",
+            stage="t-SNE",
+            done=done,
+            total=total,
+        )
         return False
 
     # The perplexity needs 3 * perplexity neighbours; small sets get a smaller one.
@@ -213,7 +243,7 @@ def _tsne(features: np.ndarray, params: dict, seed: int, progress: Progress | No
         callbacks_every_iters=every,
         verbose=False,
     )
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), ticker:
         warnings.simplefilter("ignore")
         embedding = tsne.fit(reduced)
     return np.asarray(embedding, dtype=np.float32)
@@ -222,33 +252,86 @@ def _tsne(features: np.ndarray, params: dict, seed: int, progress: Progress | No
 def _umap(features: np.ndarray, params: dict, seed: int, progress: Progress | None) -> np.ndarray:
     n = len(features)
     n_neighbors = min(params["n_neighbors"], n - 1)
+    tell(
+        progress,
+        0.0,
+        f"UMAP: reducing the features of {count(n)} images to 50 dimensions (PCA)",
+        stage="UMAP",
+    )
     reduced = _pca(features, TSNE_PCA_DIMS, seed)
-    precomputed = None
-    if n <= EXACT_NEIGHBOURS_UP_TO:
-        # Exact neighbours with one BLAS pass instead of pynndescent's NN-descent, whose
-        # numba JIT compilation made the first call in a process take 47 s (10,000 points)
-        # against 12 s now; UMAP accepts them as ``precomputed_knn``.
-        from sklearn.neighbors import NearestNeighbors
+    # UMAP has no callback: its neighbour graph reports from a ticker, its layout epochs from
+    # the progress bar it writes (tqdm), read as it is written
+    ticker = ticking(
+        progress,
+        0.05,
+        0.3,
+        f"UMAP: building the neighbour graph of {count(n)} points",
+        stage="UMAP: neighbour graph",
+        expected_s=max(2.0, n / 800),
+    )
 
-        search = NearestNeighbors(n_neighbors=n_neighbors, algorithm="brute", n_jobs=2)
-        distances, indices = search.fit(reduced).kneighbors(reduced)
-        precomputed = (indices, distances.astype(np.float32), None)
-    if progress is not None:
-        progress(0.2, "UMAP: neighbour graph done, laying out")
-    with warnings.catch_warnings():
-        # "n_jobs overridden to 1 by setting random_state": reproducibility wins.
-        warnings.simplefilter("ignore")
-        import umap
-
-        reducer = umap.UMAP(
-            n_components=2,
-            n_neighbors=n_neighbors,
-            min_dist=params["min_dist"],
-            n_epochs=params["epochs"],
-            random_state=seed,
-            precomputed_knn=precomputed if precomputed is not None else (None, None, None),
+    def on_epoch(done: int, total: int) -> None:
+        ticker.stop()
+        tell(
+            progress,
+            0.3 + 0.7 * done / max(total, 1),
+            f"UMAP: laying out the map, epoch {count(done)} of {count(total)}",
+            stage="UMAP: layout",
+            done=done,
+            total=total,
         )
-        return np.asarray(reducer.fit_transform(reduced), dtype=np.float32)
+
+    with ticker:
+        precomputed = None
+        if n <= EXACT_NEIGHBOURS_UP_TO:
+            # Exact neighbours with one BLAS pass instead of pynndescent's NN-descent, whose
+            # numba JIT compilation made the first call in a process take 47 s (10,000 points)
+            # against 12 s now; UMAP accepts them as ``precomputed_knn``.
+            from sklearn.neighbors import NearestNeighbors
+
+            search = NearestNeighbors(n_neighbors=n_neighbors, algorithm="brute", n_jobs=2)
+            distances, indices = search.fit(reduced).kneighbors(reduced)
+            precomputed = (indices, distances.astype(np.float32), None)
+        with warnings.catch_warnings():
+            # "n_jobs overridden to 1 by setting random_state": reproducibility wins.
+            warnings.simplefilter("ignore")
+            import umap
+
+            reducer = umap.UMAP(
+                n_components=2,
+                n_neighbors=n_neighbors,
+                min_dist=params["min_dist"],
+                n_epochs=params["epochs"],
+                random_state=seed,
+                precomputed_knn=precomputed if precomputed is not None else (None, None, None),
+                tqdm_kwds=_epoch_bar(on_epoch) if progress is not None else None,
+            )
+            return np.asarray(reducer.fit_transform(reduced), dtype=np.float32)
+
+
+class _EpochStream:
+    """What UMAP's tqdm bar writes ("…| 20/200 […]"), turned into (done, total) calls."""
+
+    _PAIR = re.compile(r"(\d+)/(\d+)")
+
+    def __init__(self, on_epoch: Callable[[int, int], None]) -> None:
+        self.on_epoch = on_epoch
+
+    def write(self, text: str) -> int:
+        pairs = self._PAIR.findall(text)
+        if pairs:
+            done, total = (int(v) for v in pairs[-1])
+            if total:
+                self.on_epoch(done, total)
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+
+def _epoch_bar(on_epoch: Callable[[int, int], None]) -> dict:
+    """tqdm settings for UMAP's layout loop: on, written to ``on_epoch``, at most twice a second."""
+    return {"disable": False, "file": _EpochStream(on_epoch), "mininterval": 0.5, "ascii": True}
 
 
 def embed(
@@ -282,8 +365,13 @@ def embed(
         coords = _tsne(features, params, seed, progress)
     else:
         coords = _umap(features, params, seed, progress)
-    if progress is not None:
-        progress(1.0, f"{method} map of {n} points in {time.perf_counter() - started:.1f} s")
+    tell(
+        progress,
+        1.0,
+        f"{METHOD_NAMES.get(method, method)}: map of {count(n)} points made in "
+        f"{time.perf_counter() - started:.1f} s",
+        stage=METHOD_NAMES.get(method, method),
+    )
     return np.ascontiguousarray(coords, dtype=np.float32)
 
 

@@ -18,6 +18,7 @@ import numpy as np
 
 from worker.inputs.input_spec import InputSpec
 from worker.inputs.preprocessing import prepare_batch
+from worker.techniques.progress import count, tell
 
 if TYPE_CHECKING:
     from worker.techniques.attribution.model import AttributionModel
@@ -109,8 +110,8 @@ def evaluate(
         stop = min(start + batch, n)
         x = prepare_batch(images[start:stop], spec)
         probabilities[start:stop] = model.probabilities(x)
-        if progress is not None:
-            progress(stop / n, f"classified {stop} of {n} images")
+        tell(progress, stop / n, f"Classifying the test images: {count(stop)} of {count(n)}",
+             stage="classifying", done=stop, total=n)  # fmt: skip
     predictions = np.argmax(probabilities, axis=1).astype(np.int32)
     known = (labels >= 0) & (labels < k)
     if n and not known.any():

@@ -37,6 +37,7 @@ from worker.runtime.batching import (  # noqa: F401
     MEMORY_BUDGET,
     bounded_batch,
 )
+from worker.techniques.progress import tell
 
 Progress = Callable[[float, str], None]
 
@@ -261,10 +262,11 @@ def rank_filters(
         baseline_correct += int(np.sum(network.predictions(tensors, ones) == truth))
         for c in range(channels):
             correct[c] += int(np.sum(network.predictions(tensors, masks[c]) == truth))
-            if progress is not None:
-                done = (i * channels + (c + 1) * len(truth)) / (len(subset) * channels)
-                progress(done, f"switched off filter {c + 1} of {channels}, "
-                         f"images {i + 1}–{i + len(truth)} of {len(subset)}")  # fmt: skip
+            steps = i * channels + (c + 1) * len(truth)
+            tell(progress, steps / (len(subset) * channels),
+                 f"Switching off filter {c + 1} of {channels}, "
+                 f"images {i + 1}–{i + len(truth)} of {len(subset)}",
+                 stage="ablation", done=steps, total=len(subset) * channels)  # fmt: skip
     baseline = baseline_correct / len(subset)
     rows = []
     for c in range(channels):

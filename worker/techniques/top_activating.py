@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from worker.inputs.preprocessing import as_float_batch
+from worker.techniques.progress import count, tell
 from worker.techniques.receptive_field import receptive_field
 
 if TYPE_CHECKING:
@@ -73,8 +74,8 @@ def filter_maxima(
         v, p = fn(tf.convert_to_tensor(x[start:stop]))
         values[start:stop] = v.numpy()
         positions[start:stop] = p.numpy()
-        if progress is not None:
-            progress(stop / n, f"activations of {stop} of {n} images")
+        tell(progress, stop / n, f"Reading the layer for every image: {count(stop)} of {count(n)}",
+             stage="activations", done=stop, total=n)  # fmt: skip
     return values, positions, (int(shape[0]), int(shape[1]), channels)
 
 

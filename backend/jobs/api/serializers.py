@@ -15,6 +15,8 @@ class JobSerializer(serializers.ModelSerializer):
             "status",
             "progress",
             "message",
+            "stage",
+            "eta_seconds",
             "created_at",
             "started_at",
             "finished_at",

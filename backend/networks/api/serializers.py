@@ -228,7 +228,9 @@ class NetworkRegistrationCreateSerializer(serializers.Serializer):
             raise serializers.ValidationError({"scale": ["The scale must be above zero."]})
         text = data.get("labels") or ""
         upload = data.get("labels_file")
+        data["labels_source"] = "typed"
         if upload is not None:
+            data["labels_source"] = "file"
             try:
                 text = upload.read().decode("utf-8")
             except UnicodeDecodeError:
@@ -236,7 +238,7 @@ class NetworkRegistrationCreateSerializer(serializers.Serializer):
                     {"labels_file": ["The labels file must be UTF-8 text."]}
                 ) from None
         try:
-            data["label_list"] = parse_labels(text) if text.strip() else None
+            data["label_list"] = parse_labels(text, data["labels_source"]) if text.strip() else None
         except RegistrationError as exc:
             raise serializers.ValidationError({"labels": [str(exc)]}) from exc
         return data

@@ -114,7 +114,9 @@ class NetworkViewSet(
             if dataset is None:
                 raise ValidationError({"dataset": [f"There is no dataset '{data['dataset']}'."]})
         labels = data["label_list"]
+        labels_source = data["labels_source"]
         if labels is None:
+            labels_source = "dataset"
             if dataset is None or not dataset.manifest.get("classes"):
                 raise ValidationError(
                     {"labels": ["Give the class names (one per line), or choose a dataset."]}
@@ -124,6 +126,7 @@ class NetworkViewSet(
             "name": data["name"],
             "title": data["title"],
             "labels": labels,
+            "labels_source": labels_source,
             "input_size": [data["input_height"], data["input_width"]]
             if "input_height" in data
             else None,
@@ -142,7 +145,7 @@ class NetworkViewSet(
             check_request(
                 RegistrationRequest(
                     file=Path(upload.name if upload is not None else pending.filename),
-                    name=params["name"], labels=labels,
+                    name=params["name"], labels=labels, labels_source=labels_source,
                     dataset=params["dataset"], owner=request.user,
                 )
             )  # fmt: skip

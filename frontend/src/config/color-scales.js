@@ -228,6 +228,15 @@ SCALES.count = { fn: (v, vmax) => countColor(v, vmax), diverging: false, label: 
 
 /** Text on a coloured cell: white on dark fills, near-black on light ones (contrast AA). */
 export function textOn([r, g, b]) {
-  const lum = (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255
-  return lum < 0.55 ? '#ffffff' : '#1f2328'
+  // the WCAG contrast of white and of black on this colour: the higher wins (a fixed lightness
+  // cut put white on mid reds such as #dd6f59, 3.2:1); black, not a softer near-black, so that
+  // even the hardest mid-tones keep 4.5:1
+  const channel = (v) => {
+    const c = v / 255
+    return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4
+  }
+  const lum = 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
+  const onWhite = 1.05 / (lum + 0.05)
+  const onBlack = (lum + 0.05) / 0.05
+  return onWhite > onBlack ? '#ffffff' : '#000000'
 }

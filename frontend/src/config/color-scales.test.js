@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import {
   LUT_SIZE,
+  textOn,
   activationColor,
   colorLut,
   inputColor,
@@ -78,5 +79,26 @@ describe('lookup tables (what canvases paint with)', () => {
   })
   it('legend gradient has white at 50%', () => {
     expect(scaleGradientCss('activation')).toContain('rgb(255 255 255) 50.0%')
+  })
+})
+
+describe('text on a coloured cell', () => {
+  // WCAG contrast of a text colour on a background, both [r, g, b] 0..255
+  const lum = (rgb) =>
+    rgb
+      .map((v) => v / 255)
+      .map((c) => (c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4))
+      .reduce((sum, c, i) => sum + c * [0.2126, 0.7152, 0.0722][i], 0)
+  const hex = (h) => [1, 3, 5].map((i) => parseInt(h.slice(i, i + 2), 16))
+  const contrast = (a, b) => (Math.max(lum(a), lum(b)) + 0.05) / (Math.min(lum(a), lum(b)) + 0.05)
+
+  it('picks whichever of white and black reads better, at least 4.5:1 on the scales', () => {
+    expect(textOn([221, 111, 89])).toBe('#000000') // #dd6f59: white was 3.2:1
+    expect(textOn([0, 0, 0])).toBe('#ffffff')
+    expect(textOn([255, 255, 255])).toBe('#000000')
+    for (let v = -1; v <= 1; v += 0.05) {
+      const rgb = activationColor(v, 1)
+      expect(contrast(hex(textOn(rgb)), rgb)).toBeGreaterThanOrEqual(4.5)
+    }
   })
 })

@@ -195,16 +195,20 @@ const EXPLANATIONS = [
 
 /**
  * A short "try this" for a class or a curious reader, by layer type (first match wins), about
- * what to do on the page to see the idea of the layer for themselves.
+ * what to do on the page to see the idea of the layer for themselves; a third entry, when there
+ * is one, is for read-only (shared) pages, where the reader cannot draw or upload.
  */
 const TRY_THIS = [
   [
     /^input/i,
     'Draw a single stroke on the Draw tab and compare "your image" with what the network sees: it is shrunk to the network\'s size.',
+    // a shared, read-only page has no Draw tab
+    "Compare the image with what the network sees beside it: it is shrunk to the network's size and its values rescaled.",
   ],
   [
     /conv/i,
     'Draw only a vertical stroke and see which filters light up; then click a map and "Show the arithmetic" to follow one value.',
+    'Find the maps that light up (blue) along the edges of the object and those that stay white; then click a map and "Show the arithmetic" to follow one value.',
   ],
   [
     /relu|^activation|elu|gelu|sigmoid|tanh|swish/i,
@@ -245,8 +249,9 @@ const FALLBACK = [
  * A plain-language explanation of a layer: {title, short, more, facts, tryThis}.
  * `facts` are this layer's own numbers in words ("24 filters of 3×3", "followed by ReLU").
  * @param {{type: string, config?: object, params?: number, output_shape?: number[]}} layer
+ * @param {{readOnly?: boolean}} [opts] readOnly: a shared page (no drawing, no upload)
  */
-export function explainLayer(layer) {
+export function explainLayer(layer, { readOnly = false } = {}) {
   const type = layer?.type || ''
   const hit = EXPLANATIONS.find(([re]) => re.test(type))
   const [title, short, more] = hit ? hit.slice(1) : FALLBACK
@@ -267,7 +272,8 @@ export function explainLayer(layer) {
   }
   if (layer?.params !== undefined && layer?.params !== null)
     facts.push(`${Number(layer.params).toLocaleString('en-US')} learned numbers`)
-  const tryThis = (TRY_THIS.find(([re]) => re.test(type)) || [null, TRY_FALLBACK])[1]
+  const tried = TRY_THIS.find(([re]) => re.test(type)) || [null, TRY_FALLBACK]
+  const tryThis = (readOnly && tried[2]) || tried[1]
   return { title, short, more, facts, tryThis }
 }
 

@@ -42,6 +42,11 @@ describe('plain-language explanations', () => {
     expect(explainLayer({ type: 'Conv2D' }).tryThis).toMatch(/vertical stroke/)
     expect(explainLayer({ type: 'Frobnicate' }).tryThis).toMatch(/colour scale/)
   })
+  it('never asks a read-only (shared) reader to draw', () => {
+    for (const type of ['InputLayer', 'Conv2D', 'ReLU', 'Dense', 'Frobnicate']) {
+      expect(explainLayer({ type }, { readOnly: true }).tryThis).not.toMatch(/draw|upload/i)
+    }
+  })
   it('an unknown type still gets an explanation', () => {
     expect(explainLayer({ type: 'Frobnicate' }).short).toMatch(/transforms/)
   })

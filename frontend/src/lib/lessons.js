@@ -13,7 +13,35 @@ export const VIEW_KINDS = [
 export function viewLabel(view) {
   const found = VIEW_KINDS.find((v) => v.kind === view?.kind)
   const base = found ? found.label : view?.kind || '?'
-  return view?.layer ? `${base} · ${view.layer}` : base
+  const channel = Number.isInteger(view?.channel) ? ` · channel ${view.channel}` : ''
+  return view?.layer ? `${base} · ${view.layer}${channel}` : base
+}
+
+/** How many of the teacher's own uploads the step picker offers (newest first). */
+export const OWN_IMAGES_SHOWN = 24
+
+/**
+ * The images a new step can reuse, as thumbnails ({index: image id, label_name, image_url,
+ * sample}): those already in the lesson first (each once), then the teacher's own uploads
+ * (`images` from GET /api/images/, newest first) that are not among them.
+ */
+export function imageChoices(steps, images) {
+  const out = []
+  const seen = new Set()
+  for (const s of steps) {
+    if (!s.image || seen.has(s.image)) continue
+    seen.add(s.image)
+    const label = s.sample ? `sample ${s.sample.index}` : 'in this lesson'
+    out.push({ index: s.image, label_name: label, image_url: s.image_url, sample: s.sample || null })
+  }
+  let own = 0
+  for (const im of images) {
+    if (im.source !== 'upload' || seen.has(im.id) || own >= OWN_IMAGES_SHOWN) continue
+    seen.add(im.id)
+    own += 1
+    out.push({ index: im.id, label_name: 'your upload', image_url: im.url, sample: null })
+  }
+  return out
 }
 
 /** A step as the API reads it back when the whole list is written. */

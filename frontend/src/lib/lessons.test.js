@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { canTeach, moved, stepBody, viewLabel } from './lessons'
+import { canTeach, imageChoices, moved, stepBody, viewLabel } from './lessons'
 import { expiryText } from './share-links'
 
 describe('lesson helpers', () => {
@@ -24,6 +24,31 @@ describe('lesson helpers', () => {
       note: '',
     })
     expect(viewLabel(view)).toBe('One layer, all its maps · conv_1_1')
+  })
+
+  it('names the channel of a "how a conv channel is made" step', () => {
+    expect(viewLabel({ kind: 'intermediate', layer: 'conv_1_2', channel: 3 })).toBe(
+      'How a conv channel is made · conv_1_2 · channel 3',
+    )
+  })
+
+  it("offers the lesson's images once, then the teacher's uploads (never a sample twice)", () => {
+    const steps = [
+      { image: 4, image_url: '/i/4', sample: { dataset: 'fashion-mnist', index: 1 } },
+      { image: 9, image_url: '/i/9', sample: null },
+      { image: 4, image_url: '/i/4', sample: { dataset: 'fashion-mnist', index: 1 } },
+      { image: null, image_url: '/s/2', sample: { dataset: 'fashion-mnist', index: 2 } }, // not saved yet
+    ]
+    const images = [
+      { id: 12, source: 'upload', url: '/i/12' },
+      { id: 9, source: 'upload', url: '/i/9' },
+      { id: 7, source: 'sample', url: '/i/7' },
+    ]
+    expect(imageChoices(steps, images).map((c) => [c.index, c.label_name])).toEqual([
+      [4, 'sample 1'],
+      [9, 'in this lesson'],
+      [12, 'your upload'],
+    ])
   })
 
   it('lets teachers and administrators write lessons', () => {

@@ -44,7 +44,11 @@ describe('buildTourSteps', () => {
     expect(byId(steps, 'input-map').text).toContain('28×28×1')
 
     const c = byId(steps, 'conv')
-    expect(c).toMatchObject({ layer: 'conv_1_1', openLayer: true, target: '[data-testid="layer-panel"]' })
+    expect(c).toMatchObject({
+      layer: 'conv_1_1',
+      openLayer: true,
+      target: '[data-testid="layer-panel"][data-layer="conv_1_1"]',
+    })
     expect(c.text).toContain('16 filters of 3×3')
     expect(c.text).toContain('each gives one map')
     expect(c.text).toContain('28×28×16')
@@ -65,6 +69,7 @@ describe('buildTourSteps', () => {
 
     const pred = byId(steps, 'prediction')
     expect(pred.target).toBe('[data-tour="prediction"]')
+    expect(pred.avoid).toBe('[data-tour="input-card"]')
     expect(pred.text).toContain('highest bar is the answer')
     expect(pred.text).toContain('add up to 1')
   })

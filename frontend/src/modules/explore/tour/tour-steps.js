@@ -53,7 +53,8 @@ function inputOf(layers, layer) {
  * The tour's steps for a network.
  * @param {Array<{name: string, type: string, output_shape?: number[], config?: object, inbound?: string[]}>} layers
  * @param {{inputShape?: number[]|null, hasInput?: boolean}} [opts]
- * @returns {Array<{id: string, title: string, text: string, target: string, layer?: string, openLayer?: boolean}>}
+ * @returns {Array<{id: string, title: string, text: string, target: string, layer?: string, openLayer?: boolean,
+ *   avoid?: string}>} `avoid`: a part of the page the card must not cover
  */
 export function buildTourSteps(layers = [], { inputShape = null, hasInput = false } = {}) {
   const list = Array.isArray(layers) ? layers : []
@@ -75,7 +76,7 @@ export function buildTourSteps(layers = [], { inputShape = null, hasInput = fals
     text: hasInput
       ? `This is your image after the network's own preprocessing: resized to ${size || 'its input size'} and its pixel values scaled. The first layer reads exactly these numbers.`
       : `Once you pick an image (step 1), it appears here as the network sees it: resized to ${size || 'its input size'} and its pixel values scaled.`,
-    target: '[data-tour="input-map"]',
+    target: '[data-tour="input-card"]',
   })
 
   const conv = list.find(isConv)
@@ -90,7 +91,8 @@ export function buildTourSteps(layers = [], { inputShape = null, hasInput = fals
       text:
         `This layer has ${filters} filters of ${kernelText(c.kernel_size)}, and each gives one map: ${shapeText(conv.output_shape)} in all. ` +
         `A filter is a small grid of learned weights that slides over the image${across}, multiplying and adding at every position; its map is blue where its pattern is found.`,
-      target: '[data-testid="layer-panel"]',
+      // this layer's own panel: never the one left open from before (another layer's)
+      target: `[data-testid="layer-panel"][data-layer="${cssString(conv.name)}"]`,
       layer: conv.name,
       openLayer: true,
     })
@@ -189,6 +191,8 @@ export function buildTourSteps(layers = [], { inputShape = null, hasInput = fals
       ? "Each bar is the network's probability for one class. The highest bar is the answer; the probabilities add up to 1 (100%)."
       : 'Once you pick an image, one bar per class appears here. The highest bar is the answer; the probabilities add up to 1 (100%).',
     target: '[data-tour="prediction"]',
+    // the answer is read against the image: the card must leave the Input card in view
+    avoid: '[data-tour="input-card"]',
   })
 
   return steps
