@@ -50,6 +50,7 @@ def test_out_of_distribution_warning_and_model_card(
         assert "unlike the pictures this network learned from" in warning.inner_text()
         assert "probably meaningless" in warning.inner_text()
         assert page.get_by_test_id("prediction-row").count() == 10  # the answer is still there
+        assert "this picture is not like them" in page.get_by_test_id("confidence-meaning").inner_text()
         page.wait_for_selector(READY, timeout=60_000)  # the page settled on this image
         warning.locator("summary").click()
         warning.locator("details[open]").wait_for()
