@@ -75,7 +75,7 @@ def compute_result(
     x = handle.preprocess(pixels)
     output = run_analysis(extractor, x, out_dir, budget_bytes)
     if epoch == 0:  # the checks are fitted for the trained weights, not a checkpoint's
-        output.ood = check_ood(network, x)
+        output.ood = check_ood(network, x, pixels)
         try:
             from backend.networks import calibration
 
@@ -85,13 +85,14 @@ def compute_result(
     return output
 
 
-def check_ood(network: Network, x) -> dict:
-    """The image's out-of-distribution check; a failure of the check never fails the
-    analysis (it says why instead)."""
+def check_ood(network: Network, x, pixels) -> dict:
+    """The image's out-of-distribution check, with whether its background is the opposite of
+    the training pictures' (``polarity``); a failure of the check never fails the analysis
+    (it says why instead)."""
     from backend.networks import ood
 
     try:
-        return ood.score(network, x)
+        return {**ood.score(network, x), "polarity": ood.polarity(network, pixels)}
     except Exception as exc:  # noqa: BLE001 - the prediction still stands without it
         logger.warning("out-of-distribution check of %s failed: %s", network, exc)
         return {"method": None, "flagged": None, "error": str(exc)[:300]}

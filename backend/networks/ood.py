@@ -147,6 +147,41 @@ def _stored_info(network: Network) -> dict | None:
     return info if info.get("key") == _key(network) else None
 
 
+_BORDERS: dict[str, float] = {}
+
+
+def training_border(network: Network) -> float | None:
+    """The mean border brightness of (up to 2,000 of) the training images of the network's
+    dataset, at the network's input size (cached per dataset in this process)."""
+    from datasets.registry import get_dataset
+
+    dataset = network.dataset
+    if dataset is None:
+        return None
+    if dataset.name not in _BORDERS:
+        images, _ = get_dataset(dataset.name).load("train")
+        if not len(images):
+            images, _ = get_dataset(dataset.name).load("test")
+        if not len(images):
+            return None
+        pick = _seeded(len(images), 2000, SEED)
+        _BORDERS[dataset.name] = float(ood.border_brightness(images[pick]).mean())
+    return _BORDERS[dataset.name]
+
+
+def polarity(network: Network, pixels: np.ndarray) -> dict | None:
+    """Whether the uploaded picture's background is the opposite of the training pictures'
+    (the page then offers to invert its colours); None without a dataset."""
+    from worker.inputs.preprocessing import to_network_pixels
+
+    border = training_border(network)
+    if border is None:
+        return None
+    spec = network.compute_handle().input_spec
+    mine = float(ood.border_brightness(to_network_pixels(pixels, spec)[None])[0])
+    return ood.polarity(mine, border)
+
+
 def score(network: Network, x: np.ndarray) -> dict:
     """One preprocessed image's check: {method, score, threshold, flagged} (flagged is None
     when there is no threshold to compare with)."""

@@ -64,6 +64,21 @@ def test_fitted_once_then_flags_what_is_unlike_fashion_mnist(api, zoo, queued, r
     network.refresh_from_db()
     assert network.ood == fitted  # fitted once, not per analysis
 
+    # a light-background picture for a dark-background dataset: said, so the page can offer
+    # to invert its colours
+    assert inside["ood"]["polarity"]["training_background"] == "dark"
+    assert inside["ood"]["polarity"]["opposite"] is False
+    from datasets.registry import get_dataset
+
+    pixels, _ = get_dataset("fashion-mnist").sample(0)
+    inverted = analyse(
+        api, run_queued, network, upload(api, "inverted.png", image_bytes(255 - pixels[:, :, 0]))
+    )
+    polarity = inverted["ood"]["polarity"]
+    assert polarity["opposite"] is True and polarity["image_background"] == "light"
+    assert polarity["training_border"] < 0.1 < 0.9 < polarity["image_border"]
+    assert inverted["ood"]["flagged"] is True
+
     card = inside["model_card"]
     assert card["class_count"] == 10 and card["classes"][0] == "T-shirt/top"
     assert card["sentence"] == "It can only answer with one of these 10 classes."

@@ -50,12 +50,37 @@ def test_out_of_distribution_warning_and_model_card(
         assert "unlike the pictures this network learned from" in warning.inner_text()
         assert "probably meaningless" in warning.inner_text()
         assert page.get_by_test_id("prediction-row").count() == 10  # the answer is still there
-        assert "this picture is not like them" in page.get_by_test_id("confidence-meaning").inner_text()
+        assert (
+            "this picture is not like them"
+            in page.get_by_test_id("confidence-meaning").inner_text()
+        )
         page.wait_for_selector(READY, timeout=60_000)  # the page settled on this image
         warning.locator("summary").click()
         warning.locator("details[open]").wait_for()
         assert "95%" in warning.inner_text()
         screenshot(shot)
+
+    # A light-background picture (a Fashion-MNIST boot, inverted): the hint, and one click
+    # inverts it back into the kind of picture the network knows.
+    from datasets.registry import get_dataset
+
+    pixels, label = get_dataset("fashion-mnist").sample(0)
+    light = tmp_path / "light-boot.png"
+    light.write_bytes(image_bytes(255 - pixels[:, :, 0]))
+    page.get_by_test_id("input-tab-upload").click()
+    page.get_by_test_id("upload-input").set_input_files(str(light))
+    hint = page.get_by_test_id("invert-hint")
+    hint.wait_for(timeout=120_000)
+    assert "light" in hint.inner_text() and "dark" in hint.inner_text()
+    page.wait_for_selector(READY, timeout=60_000)
+    screenshot("honest-explore-invert-hint")
+    before = page.url
+    page.get_by_test_id("invert-colours").click()
+    page.wait_for_function("u => location.href !== u", arg=before)
+    page.get_by_test_id("ood-ok").wait_for(timeout=120_000)
+    assert page.get_by_test_id("invert-hint").count() == 0
+    top = page.get_by_test_id("prediction-row").first.get_attribute("data-label")
+    assert top == network.labels[label]
 
     # Evaluate: the reliability diagram, before and after calibration
     page.goto(f"{live_server.url}/evaluate?dataset=fashion-mnist&network={network.pk}")

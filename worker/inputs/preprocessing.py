@@ -33,6 +33,12 @@ def preprocess(pixels: np.ndarray, spec: InputSpec) -> np.ndarray:
     target aspect ratio then resize (``center-crop``), RGB -> BGR when the spec says so, then
     ``x * scale`` and ``(x - mean) / std`` per channel.
     """
+    return _normalise(to_network_pixels(pixels, spec).astype(np.float32), spec)
+
+
+def to_network_pixels(pixels: np.ndarray, spec: InputSpec) -> np.ndarray:
+    """The picture at the network's size and channels, still uint8 H x W x C (the first steps
+    of :func:`preprocess`: what the network sees, before scaling)."""
     img = to_pil(pixels)
     if spec.channels == 1 and img.mode != "L":
         img = img.convert("L")  # L = R*299/1000 + G*587/1000 + B*114/1000
@@ -42,10 +48,8 @@ def preprocess(pixels: np.ndarray, spec: InputSpec) -> np.ndarray:
         img = img.crop(_center_crop_box(img.width, img.height, spec.width, spec.height))
     if img.size != (spec.width, spec.height):
         img = img.resize((spec.width, spec.height), Image.Resampling.BILINEAR)
-    x = np.asarray(img, dtype=np.float32)
-    if x.ndim == 2:
-        x = x[:, :, np.newaxis]
-    return _normalise(x, spec)
+    x = np.asarray(img, dtype=np.uint8)
+    return x[:, :, np.newaxis] if x.ndim == 2 else x
 
 
 def _normalise(x: np.ndarray, spec: InputSpec) -> np.ndarray:

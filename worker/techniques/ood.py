@@ -222,3 +222,37 @@ def layer_summaries(model, layers: list[str], x) -> list[np.ndarray]:
             mean, spread = results[2 * i], results[2 * i + 1]
             parts[i].append(np.concatenate([mean.numpy(), spread.numpy()], axis=1))
     return [shrink_dims(np.concatenate(p).astype(np.float64)) for p in parts]
+
+
+# Border brightness (0 dark … 1 light) beyond which a picture's background counts as light or
+# dark; between them it is neither and no hint is given.
+DARK_BORDER, LIGHT_BORDER = 0.3, 0.7
+
+
+def border_brightness(images: np.ndarray, width: int = 2) -> np.ndarray:
+    """Each uint8 image's mean brightness (0..1) over a frame ``width`` pixels wide: what its
+    background is, for pictures of one object on a plain ground."""
+    a = np.asarray(images, np.float64)
+    if a.ndim == 3:
+        a = a[..., None]
+    grey = a.mean(axis=-1) / 255.0
+    frame = np.ones(grey.shape[1:], bool)
+    frame[width:-width, width:-width] = False
+    return grey[:, frame].mean(axis=1)
+
+
+def polarity(image_border: float, training_border: float) -> dict:
+    """Is the picture's background the opposite of the training pictures' (light on a dark-
+    background dataset, or dark on a light one)?"""
+
+    def kind(value: float) -> str | None:
+        return "dark" if value < DARK_BORDER else "light" if value > LIGHT_BORDER else None
+
+    mine, theirs = kind(image_border), kind(training_border)
+    return {
+        "image_border": float(image_border),
+        "training_border": float(training_border),
+        "image_background": mine,
+        "training_background": theirs,
+        "opposite": bool(mine and theirs and mine != theirs),
+    }

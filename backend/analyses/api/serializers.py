@@ -62,6 +62,10 @@ class OodSerializer(serializers.Serializer):
     threshold = serializers.FloatField(allow_null=True, required=False)
     flagged = serializers.BooleanField(allow_null=True)  # null: nothing to compare with
     error = serializers.CharField(required=False)
+    # {image_border, training_border, image_background, training_background, opposite}: a light
+    # picture for a network trained on dark-background pictures (or the reverse); null without
+    # a dataset
+    polarity = serializers.JSONField(required=False, allow_null=True)
 
 
 class TrainedOnSerializer(serializers.Serializer):
