@@ -37,7 +37,8 @@ stamp_set() { printf '%s' "$2" > "$STAMPS/$1"; }
 hash_files() { cat "$@" 2>/dev/null | sha256sum | cut -c1-32; }
 
 ensure_system() {
-  local pkgs=(redis-server dataset-fashion-mnist)
+  # chromium: the reports' PDFs (backend/reports/pdf.py) and the page tests
+  local pkgs=(redis-server dataset-fashion-mnist chromium)
   command -v python3.11 >/dev/null || pkgs+=(python3.11 python3.11-venv)
   command -v npm >/dev/null || pkgs+=(nodejs npm)
   apt_install "${pkgs[@]}"

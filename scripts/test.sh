@@ -22,7 +22,7 @@ PYTEST_EXTRA="$*"
 
 stage "Set-up (Debian packages, .venv, npm, front-end build)"
 ensure_system
-apt_install chromium
+apt_install chromium poppler-utils  # poppler-utils: pdftotext reads the reports' PDFs in tests
 ensure_venv
 ensure_frontend
 

@@ -31,6 +31,7 @@ from backend.features.api.views import FeatureVisViewSet
 from backend.jobs.api.views import JobViewSet
 from backend.networks.api.uploads import ModelUploadViewSet
 from backend.networks.api.views import NetworkViewSet
+from backend.reports.responses import AnalysisReportView, EvaluationReportView
 from backend.sharing.api.views import LessonViewSet, ShareLinkViewSet
 from backend.uploads.api.views import ImageViewSet
 
@@ -55,6 +56,9 @@ router.register("share-links", ShareLinkViewSet, basename="share-link")
 router.register("auth/users", AccountViewSet, basename="auth-user")
 
 urlpatterns = [
+    # reports (backend/reports): beside their objects' other endpoints
+    path("analyses/<int:pk>/report/", AnalysisReportView.as_view(), name="analysis-report"),
+    path("evaluations/<int:pk>/report/", EvaluationReportView.as_view(), name="evaluation-report"),
     path("auth/me/", MeView.as_view(), name="auth-me"),
     path("auth/login/", LoginView.as_view(), name="auth-login"),
     path("auth/logout/", LogoutView.as_view(), name="auth-logout"),

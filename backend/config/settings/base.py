@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "backend.networks",
     "backend.uploads",
     "backend.analyses",
+    "backend.reports",
     "backend.explanations",
     "backend.evaluations",
     "backend.sharing",

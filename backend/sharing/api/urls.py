@@ -37,6 +37,11 @@ urlpatterns = [
         views.SharedIntermediateView.as_view(),
         name="shared-analysis-intermediate",
     ),
+    path(
+        analysis + "report/",
+        views.SharedAnalysisReportView.as_view(),
+        name="shared-analysis-report",
+    ),
     path(network, views.SharedNetworkView.as_view(), name="shared-network"),
     path(
         network + "layers/<int:index>/<str:part>/",

@@ -7,6 +7,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -17,6 +18,12 @@ from backend.core.roles import IsTeacher
 from backend.core.scoping import is_id, owned
 from backend.core.throttling import IPRateThrottle
 from backend.networks.models import WEIGHT_PARTS, Network
+from backend.reports.responses import (
+    REPORT_DESCRIPTION,
+    REPORT_PARAMETERS,
+    REPORT_RESPONSES,
+    report_response,
+)
 from backend.sharing import services
 from backend.sharing.api.serializers import (
     LessonSerializer,
@@ -262,6 +269,23 @@ class SharedAnalysisView(SharedView):
     def get(self, request, token: str, analysis_id: int):
         """One shared analysis (to follow its job until the numbers are there)."""
         return Response(self.analysis_payload(self.shared_analysis(analysis_id)))
+
+
+class SharedAnalysisReportView(SharedView):
+    @extend_schema(
+        operation_id="shared_analysis_report",
+        parameters=[REPORT_PARAMETERS[0]],
+        responses=REPORT_RESPONSES,
+        description=REPORT_DESCRIPTION
+        + " Through a share link: the analysis only (no explanations, no names).",
+    )
+    def get(self, request, token: str, analysis_id: int):
+        return report_response(
+            "analysis", self.shared_analysis(analysis_id), request, allow_name=False, shared=True
+        )
+
+    def perform_content_negotiation(self, request, force=False):
+        return (JSONRenderer(), "application/json")  # ?format picks the file type
 
 
 class SharedAnalysisImageView(SharedView):
