@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from worker.techniques.attribution.model import AttributionModel
+from worker.techniques.progress import Progress, tell
 
 RULES = ("max", "sum")
 # Bump when the computation changes: cached results under an older version are recomputed.
@@ -83,22 +84,27 @@ def explain_filters(
     layer: str,
     *,
     rule: str = "max",
-    progress: Callable[[float], None] | None = None,
+    progress: Progress | None = None,
 ) -> FilterAttribution:
     """Guided backpropagation and gradient of every filter of ``layer`` for the preprocessed
     image ``x`` (H×W×C)."""
     if rule not in RULES:
         raise ValueError(f"The rule must be one of {', '.join(RULES)}, not {rule!r}.")
     channels = np.arange(layer_filters(model, layer))
+    total = len(channels)
 
-    def half(offset: float):
-        return None if progress is None else (lambda p: progress(offset + p / 2))
+    def half(stage: str, offset: float) -> Callable[[int], None]:
+        def report(done: int) -> None:
+            words = f"{stage}: {done} of {total} filters"
+            tell(progress, offset + done / total / 2, words, stage=stage, done=done, total=total)
+
+        return report
 
     guided, values = model.filter_gradients(
-        layer, x, channels, rule=rule, guided=True, progress=half(0.0)
+        layer, x, channels, rule=rule, guided=True, on_chunk=half("guided backpropagation", 0.0)
     )
     gradient, _ = model.filter_gradients(
-        layer, x, channels, rule=rule, guided=False, progress=half(0.5)
+        layer, x, channels, rule=rule, guided=False, on_chunk=half("gradient", 0.5)
     )
     return FilterAttribution(layer, rule, guided, gradient, values)
 

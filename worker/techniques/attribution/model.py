@@ -399,13 +399,14 @@ class AttributionModel:
         rule: str = "max",
         guided: bool = True,
         chunk: int | None = None,
-        progress: Callable[[float], None] | None = None,
+        on_chunk: Callable[[int], None] | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Input gradients of each listed channel of ``layer`` for one image (H×W×C): its
         spatial maximum (``rule="max"``) or sum, through guided ReLUs (``guided``) or the
         network's own. Returns (k×H×W×C gradients, k reduced values). Filters go in chunks
         of at most ``chunk`` rows (default: what fits both the gradient budget and
-        ``bounded_batch``), so memory stays bounded however many filters the layer has."""
+        ``bounded_batch``), so memory stays bounded however many filters the layer has;
+        ``on_chunk(filters done)`` hears after each chunk."""
         import tensorflow as tf
 
         from worker.inputs.preprocessing import as_float_batch
@@ -424,8 +425,8 @@ class AttributionModel:
             g, v = fn(x_tensor, tf.convert_to_tensor(channels[start : start + size]))
             grads.append(g.numpy())
             values.append(v.numpy())
-            if progress is not None:
-                progress(min(1.0, (start + size) / len(channels)))
+            if on_chunk is not None:
+                on_chunk(min(len(channels), start + size))
         if not grads:
             return np.zeros((0, *self.input_shape), np.float32), np.zeros(0, np.float32)
         return np.concatenate(grads), np.concatenate(values)
