@@ -16,7 +16,7 @@ def test_each_filter_beside_what_made_it_fire(log_in, page, live_server, celery_
     page.set_viewport_size({"width": 1280, "height": 800})
     log_in(page, live_server)
     page.goto(
-        f"{live_server.url}/?dataset=fashion-mnist&network={network.pk}&sample=0&layer=conv_1_2"
+        f"{live_server.url}/?dataset=fashion-mnist&network={network.pk}&sample=0&layer=conv_2_2"
     )
     page.get_by_test_id("layer-map").first.wait_for(timeout=60_000)
     order = [m.get_attribute("data-channel") for m in page.get_by_test_id("layer-map").all()]
@@ -35,7 +35,12 @@ def test_each_filter_beside_what_made_it_fire(log_in, page, live_server, celery_
     assert readout.get_attribute("data-filter") == order[0]
     assert readout.get_attribute("data-what") == "guided"
     assert float(readout.get_attribute("data-value")) >= 0
-    page.get_by_test_id("filter-evidence").scroll_into_view_if_needed()
+    # the switch, the explanation and the first rows of pairs in one 1280×800 view
+    page.evaluate(
+        "const top = document.querySelector('label[for=layer-view-fire]').getBoundingClientRect()"
+        ".top; window.scrollTo({top: window.scrollY + top - 12, behavior: 'instant'})"
+    )
+    page.wait_for_timeout(300)
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "filter-evidence.png"))
     # back to the maps
