@@ -229,6 +229,11 @@ def main() -> None:
         "--no-attribution", action="store_true", help="skip the attribution methods section"
     )
     parser.add_argument(
+        "--no-filters",
+        action="store_true",
+        help="skip the per-filter guided backpropagation section (~30 s)",
+    )
+    parser.add_argument(
         "--no-dataset", action="store_true", help="skip the dataset views section (t-SNE...)"
     )
     parser.add_argument(
@@ -303,6 +308,7 @@ def main() -> None:
         lines += markdown(BROWSER_ROWS)
     for skip, script in (
         (args.no_attribution, "attribution_bench.py"),
+        (args.no_filters, "filter_attribution_bench.py"),
         (args.no_dataset, "dataset_bench.py"),
         (args.no_feature_vis, "feature_vis_bench.py"),
         (args.no_ood, "ood_bench.py"),

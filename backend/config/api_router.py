@@ -22,6 +22,7 @@ from backend.evaluations.api.views import (
     FilterRankingViewSet,
     TopActivationsViewSet,
 )
+from backend.explanations.api.filter_views import FilterAttributionViewSet
 from backend.explanations.api.views import (
     AttributionMethodsView,
     ExplanationViewSet,
@@ -44,6 +45,7 @@ router.register("images", ImageViewSet, basename="image")
 router.register("analyses", AnalysisViewSet, basename="analysis")
 router.register("explanations", ExplanationViewSet, basename="explanation")
 router.register("trust-checks", TrustCheckViewSet, basename="trust-check")
+router.register("filter-attributions", FilterAttributionViewSet, basename="filter-attribution")
 router.register("evaluations", EvaluationViewSet, basename="evaluation")
 router.register("embeddings", EmbeddingViewSet, basename="embedding")
 router.register("top-activations", TopActivationsViewSet, basename="top-activation")

@@ -2,8 +2,13 @@
 
 from backend.analyses.services import load_pixels
 from backend.core.results import store_result
-from backend.explanations import services
-from backend.explanations.models import Explanation, ExplanationResult
+from backend.explanations import filter_services, services
+from backend.explanations.models import (
+    Explanation,
+    ExplanationResult,
+    FilterAttribution,
+    FilterAttributionResult,
+)
 from backend.jobs.runner import ComputeJob, Work, register
 
 
@@ -71,3 +76,48 @@ class ExplanationJob(ComputeJob):
 
 
 register(ExplanationJob())
+
+
+class FilterAttributionJob(ComputeJob):
+    """Guided backpropagation and gradient of every filter of one conv layer (or reuse)."""
+
+    kinds = ("filter-attribution",)
+    request_name = "filter_attribution"
+    routes = {"filter-attribution": "filter-attribution-detail"}
+    what = "per-filter explanation"
+    timeout_advice = "choose a layer nearer the input, or a smaller network."
+
+    def requests(self):
+        return FilterAttribution.objects.select_related("analysis__network", "analysis__image")
+
+    def prepare(self, request: FilterAttribution) -> Work:
+        network, image = request.analysis.network, request.analysis.image
+        existing = filter_services.find_result(network, image.sha256, request.layer, request.rule)
+        if existing is not None:
+            return Work(existing)
+        directory = filter_services.result_directory(
+            network, image.sha256, request.layer, request.rule
+        )
+        return Work(None, directory)
+
+    def compute(self, request: FilterAttribution, work: Work, out_dir, progress) -> dict:
+        analysis = request.analysis
+        return filter_services.compute(
+            analysis.network, load_pixels(analysis.image), request.layer, request.rule,
+            out_dir, progress=progress,
+        )  # fmt: skip
+
+    def store(self, request: FilterAttribution, work: Work, summary: dict):
+        analysis = request.analysis
+        lookup = {
+            "network": analysis.network,
+            "image_sha256": analysis.image.sha256,
+            "layer": request.layer,
+            "rule": request.rule,
+            "version": filter_services.VERSION,
+        }
+        values = {"directory": work.directory, "summary": summary}
+        return store_result(FilterAttributionResult, lookup, values)
+
+
+register(FilterAttributionJob())

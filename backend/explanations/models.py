@@ -72,3 +72,60 @@ class Explanation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.method} {self.pk}"
+
+
+class FilterAttributionResult(StoredFolderMixin, models.Model):
+    """Per-filter guided backpropagation and gradient of every filter of one conv layer for
+    one image (worker/techniques/attribution/filters.py); shared by identical requests."""
+
+    network = models.ForeignKey(
+        "networks.Network", on_delete=models.CASCADE, related_name="filter_attribution_results"
+    )
+    image_sha256 = models.CharField(max_length=64)
+    layer = models.CharField(max_length=255)
+    rule = models.CharField(max_length=8)  # "max" or "sum": how a filter's map becomes a number
+    version = models.PositiveSmallIntegerField()  # filters.VERSION: older results are recomputed
+    directory = models.CharField(max_length=400)  # relative to MEDIA_ROOT
+    summary = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["network", "image_sha256", "layer", "rule", "version"],
+                name="filter_attribution_result_key_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"filters {self.layer} {self.rule} {self.network_id}/{self.image_sha256[:12]}"
+
+
+class FilterAttribution(models.Model):
+    """A user's request: what made each filter of ``layer`` fire on the analysis's image."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="filter_attributions"
+    )
+    analysis = models.ForeignKey(
+        "analyses.Analysis", on_delete=models.CASCADE, related_name="filter_attributions"
+    )
+    layer = models.CharField(max_length=255)
+    rule = models.CharField(max_length=8, default="max")
+    job = models.OneToOneField(
+        "jobs.Job", on_delete=models.CASCADE, related_name="filter_attribution"
+    )
+    result = models.ForeignKey(
+        FilterAttributionResult,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="requests",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"filters {self.layer} {self.pk}"

@@ -151,3 +151,23 @@ def fit_dataset_pass(
         return fitting
     job = cost.estimate(images, macs, _throughput())
     raise TooCostly(cost.refusal(what, _label(network), job, limit, advice))
+
+
+def check_filter_attribution(network, layer: str, filters: int, task_name: str):
+    """Guided backpropagation and the plain gradient of every filter of ``layer``: per filter
+    two forward-and-backward passes of the network up to the layer."""
+    macs = cost.network_macs(network.layers, upto=layer)
+    passes = filters * 2 * cost.BACKWARD_FACTOR
+    limit = _limit(task_name)
+    job = cost.estimate(passes, macs, _throughput())
+    if job.fits(limit):
+        return job
+    raise TooCostly(
+        cost.refusal(
+            f"Explaining each of the {filters} filters of {layer}",
+            _label(network),
+            job,
+            limit,
+            "Choose a layer nearer the input (less network before it), or a smaller network.",
+        )
+    )

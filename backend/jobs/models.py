@@ -24,6 +24,7 @@ class JobKind(models.TextChoices):
     TOP_ACTIVATIONS = "top-activations"
     FILTER_RANKING = "filter-ranking"
     FEATURE_VIS = "feature-vis"
+    FILTER_ATTRIBUTION = "filter-attribution"
     NETWORK_REGISTRATION = "network-registration"
     DATASET_REGISTRATION = "dataset-registration"
 

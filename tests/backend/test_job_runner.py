@@ -27,6 +27,7 @@ def requests_for_every_kind(api, zoo, tmp_path) -> dict[str, tuple[str, dict, st
     network = zoo["tiny-vgg"].pk
     image = upload_sample(api, 2)
     model = save_model(build_tiny_vgg_64_rgb(seed=3), tmp_path / "good.keras")
+    analysis = api.post("/api/analyses/", {"network": network, "image": image}, format="json")
     return {
         "analysis": ("analyses", {"network": network, "image": image}, "json"),
         "explanation": (
@@ -49,6 +50,11 @@ def requests_for_every_kind(api, zoo, tmp_path) -> dict[str, tuple[str, dict, st
         "filter-ranking": (
             "filter-rankings",
             {"network": network, "layer": "conv_2_1", "subset": 100},
+            "json",
+        ),
+        "filter-attribution": (
+            "filter-attributions",
+            {"analysis": analysis.json()["id"], "layer": "conv_1_1"},
             "json",
         ),
         "feature-vis": (

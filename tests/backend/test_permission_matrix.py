@@ -123,6 +123,11 @@ TABLE: dict[tuple[str, str], dict] = {
     ("GET", "/api/filter-rankings/"): PRIVATE_LIST,
     ("POST", "/api/filter-rankings/"): CREATE,
     ("GET", "/api/filter-rankings/{id}/"): PRIVATE,
+    ("GET", "/api/filter-attributions/"): PRIVATE_LIST,
+    ("POST", "/api/filter-attributions/"): CREATE,
+    ("GET", "/api/filter-attributions/{id}/"): PRIVATE,
+    ("GET", "/api/filter-attributions/{id}/guided/"): PRIVATE,
+    ("GET", "/api/filter-attributions/{id}/gradient/"): PRIVATE,
     ("GET", "/api/annotations/"): PRIVATE_LIST,
     ("POST", "/api/annotations/"): CREATE,
     ("GET", "/api/annotations/export/"): PRIVATE_LIST,
@@ -165,6 +170,7 @@ LISTS = {
     "/api/top-activations/": "top_activations",
     "/api/feature-vis/": "feature_vis",
     "/api/filter-rankings/": "filter_ranking",
+    "/api/filter-attributions/": "filter_attribution",
     "/api/annotations/": "annotation",
     "/api/jobs/": "job",
     "/api/lessons/": "lesson",
@@ -261,6 +267,8 @@ def world(zoo, make_user, queued, run_queued) -> dict:
         api, "/api/filter-rankings/", {"network": tiny.pk, "layer": "conv_2_1", "subset": 50},
         run_queued,
     )  # fmt: skip
+    filters = {"analysis": analysis["id"], "layer": "conv_1_1"}
+    filter_attribution = done(api, "/api/filter-attributions/", filters, run_queued)
     annotation = api.post(
         "/api/annotations/",
         {"network": tiny.pk, "layer": "conv_2_1", "filter": 0, "verdict": "useful", "note": "-"},
@@ -304,6 +312,7 @@ def world(zoo, make_user, queued, run_queued) -> dict:
             "top_activations": top["id"],
             "feature_vis": feature_vis["id"],
             "filter_ranking": ranking["id"],
+            "filter_attribution": filter_attribution["id"],
             "annotation": annotation["id"],
             "job": analysis["job"]["id"],
             "lesson": lesson["id"],
@@ -331,6 +340,7 @@ def resource_of(path: str) -> str:
         ("/api/top-activations/", "top_activations"),
         ("/api/feature-vis/", "feature_vis"),
         ("/api/filter-rankings/", "filter_ranking"),
+        ("/api/filter-attributions/", "filter_attribution"),
         ("/api/annotations/", "annotation"),
         ("/api/jobs/", "job"),
         ("/api/lessons/", "lesson"),

@@ -13,6 +13,7 @@ export const RUNNING_TEXT = {
   'top-activations': 'Finding the images this filter responds to most…',
   'filter-ranking': 'Ranking the filters…',
   'feature-vis': 'Optimising the pictures…',
+  'filter-attribution': 'Tracing what made each filter fire…',
   'network-registration': 'Checking the model…',
   'dataset-registration': 'Checking the dataset…',
 }

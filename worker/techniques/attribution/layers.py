@@ -41,3 +41,18 @@ def default_cam_layer(layers: list[dict]) -> str | None:
         if not any(word in kinds[name] for word in _PASS_THROUGH):
             return name
     return names[-1] if names else None
+
+
+# Layers whose output channels are filters: what per-filter guided backpropagation explains.
+CONV_TYPES = ("Conv2D", "DepthwiseConv2D", "SeparableConv2D", "Conv2DTranspose")
+
+
+def conv_layers(layers: list[dict]) -> list[str]:
+    """Names of convolutional layers with an H x W x C output, in model order."""
+    return [
+        layer["name"]
+        for layer in layers
+        if layer.get("type") in CONV_TYPES
+        and isinstance(layer.get("output_shape"), list)
+        and len(layer["output_shape"]) == 3
+    ]

@@ -172,6 +172,7 @@ class AttributionModel:
         self._guided_fn: Callable | None = None
         self._layer_fns: dict[str, Callable] = {}
         self._layer_output_fns: dict[tuple[str, str], Callable] = {}
+        self._filter_fns: dict[tuple[str, str, bool], Callable] = {}
         self._bounded_batch: int | None = None
         # Bytes of activations a batch of altered copies may hold (None: batching's default).
         self.batch_budget = batch_budget
@@ -334,11 +335,101 @@ class AttributionModel:
         """Input gradients with every ReLU's backward pass replaced by the guided rule."""
         target = self._target_tensor(self.check_target(target))
         if self._guided_fn is None:
-            self._guided = _clone(self._source, guided=True)
+            if self._guided is None:  # one guided clone serves every guided computation
+                self._guided = _clone(self._source, guided=True)
             self._guided_fn = self._make_input_gradient(self._guided)
         return np.concatenate(
             [self._guided_fn(chunk, target)[0].numpy() for chunk in self._chunks(x)]
         )
+
+    def _filter_fn(self, layer: str, rule: str, guided: bool) -> Callable:
+        """``(image 1×H×W×C, channels k) -> (k×H×W×C input gradients, k values)``: row i is the
+        image's gradient of channel ``channels[i]`` of ``layer``, reduced over space by ``rule``
+        ("max" or "sum"). The image is repeated inside the graph, one row per channel, so a
+        whole chunk of filters is one forward and one backward pass; rows never mix (inference
+        mode), so the gradient of the summed values gives every row its own gradient."""
+        key = (layer, rule, guided)
+        if key not in self._filter_fns:
+            import tensorflow as tf
+
+            if guided and self._guided is None:
+                self._guided = _clone(self._source, guided=True)
+            net = self._guided if guided else self._linear
+            try:
+                output = net.get_layer(layer).output
+            except ValueError:
+                raise ValueError(f"unknown layer {layer!r}") from None
+            sub = self._keras.Model(net.inputs, output)
+            reduce = tf.reduce_max if rule == "max" else tf.reduce_sum
+
+            def body(x, channels):
+                rows = tf.repeat(x, tf.shape(channels)[0], axis=0)
+                with tf.GradientTape() as tape:
+                    tape.watch(rows)
+                    act = tf.cast(sub(rows, training=False), tf.float32)
+                    picked = tf.gather(act, channels, axis=3, batch_dims=1)
+                    values = reduce(picked, axis=[1, 2])
+                    total = tf.reduce_sum(values)
+                return tape.gradient(total, rows), values
+
+            def counted(x, channels):
+                self.traces += 1
+                if self.lanes <= 1:
+                    return body(x, channels)
+                # lanes split the filters (not the one image) into independent sub-graphs
+                n = tf.shape(channels)[0]
+                parts = [
+                    body(x, channels[(i * n) // self.lanes : ((i + 1) * n) // self.lanes])
+                    for i in range(self.lanes)
+                ]
+                return tuple(tf.concat(list(o), axis=0) for o in zip(*parts, strict=True))
+
+            signature = [self._spec, tf.TensorSpec(shape=(None,), dtype=tf.int32)]
+            self._filter_fns[key] = tf.function(
+                counted, input_signature=signature
+            ).get_concrete_function()
+        return self._filter_fns[key]
+
+    def filter_gradients(
+        self,
+        layer: str,
+        image: np.ndarray,
+        channels: np.ndarray | list[int],
+        *,
+        rule: str = "max",
+        guided: bool = True,
+        chunk: int | None = None,
+        on_chunk: Callable[[int], None] | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Input gradients of each listed channel of ``layer`` for one image (H×W×C): its
+        spatial maximum (``rule="max"``) or sum, through guided ReLUs (``guided``) or the
+        network's own. Returns (k×H×W×C gradients, k reduced values). Filters go in chunks
+        of at most ``chunk`` rows (default: what fits both the gradient budget and
+        ``bounded_batch``), so memory stays bounded however many filters the layer has;
+        ``on_chunk(filters done)`` hears after each chunk."""
+        import tensorflow as tf
+
+        from worker.inputs.preprocessing import as_float_batch
+
+        if rule not in ("max", "sum"):
+            raise ValueError(f"rule must be 'max' or 'sum', not {rule!r}")
+        x = as_float_batch(np.asarray(image)[np.newaxis])
+        if tuple(x.shape[1:]) != self.input_shape:
+            raise ValueError(f"expected an image of shape {self.input_shape}, got {x.shape[1:]}")
+        channels = np.asarray(channels, np.int32).reshape(-1)
+        fn = self._filter_fn(layer, rule, guided)
+        size = max(1, int(chunk or min(self.max_batch, self.bounded_batch())))
+        x_tensor = tf.convert_to_tensor(x)
+        grads, values = [], []
+        for start in range(0, len(channels), size):
+            g, v = fn(x_tensor, tf.convert_to_tensor(channels[start : start + size]))
+            grads.append(g.numpy())
+            values.append(v.numpy())
+            if on_chunk is not None:
+                on_chunk(min(len(channels), start + size))
+        if not grads:
+            return np.zeros((0, *self.input_shape), np.float32), np.zeros(0, np.float32)
+        return np.concatenate(grads), np.concatenate(values)
 
     def layer_gradients(
         self, layer: str, x: np.ndarray, target: int
