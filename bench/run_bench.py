@@ -312,6 +312,7 @@ def main() -> None:
         (args.no_dataset, "dataset_bench.py"),
         (args.no_feature_vis, "feature_vis_bench.py"),
         (args.no_ood, "ood_bench.py"),
+        (False, "report_bench.py"),
         (args.no_real_size, "real_size_bench.py"),
     ):
         if not skip:
