@@ -9,7 +9,7 @@ RUN npm run build
 FROM python:3.11-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 TF_CPP_MIN_LOG_LEVEL=2 TF_ENABLE_ONEDNN_OPTS=0 \
     KERAS_BACKEND=tensorflow
-RUN apt-get update && apt-get install -y --no-install-recommends dataset-fashion-mnist \
+RUN apt-get update && apt-get install -y --no-install-recommends dataset-fashion-mnist chromium \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY pyproject.toml ./
