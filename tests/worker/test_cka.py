@@ -139,8 +139,8 @@ def test_an_orthogonal_rotation_of_a_layers_channels_leaves_cka_unchanged(tiny_v
         for start, stop in batch_bounds(200, 50):
             before.update([conv[start:stop]], [other[start:stop]])
             after.update([rotated[start:stop]], [other[start:stop]])
-        assert after.result()[0, 0] == pytest.approx(before.result()[0, 0], abs=1e-9)
-        assert reference_cka(rotated, other) == pytest.approx(reference_cka(conv, other), abs=1e-9)
+        assert after.result()[0, 0] == pytest.approx(before.result()[0, 0], abs=1e-6)
+        assert reference_cka(rotated, other) == pytest.approx(reference_cka(conv, other), abs=1e-6)
 
 
 def test_a_random_network_is_unlike_the_trained_one(tiny_vgg, test_images):
