@@ -26,6 +26,7 @@ class JobKind(models.TextChoices):
     FEATURE_VIS = "feature-vis"
     NETWORK_REGISTRATION = "network-registration"
     DATASET_REGISTRATION = "dataset-registration"
+    COMPARISON = "comparison"
 
 
 class Job(models.Model):

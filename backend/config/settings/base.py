@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "backend.sharing",
     "backend.features",
     "backend.annotations",
+    "backend.comparisons",
 ]
 
 MIDDLEWARE = [
@@ -189,6 +190,7 @@ SPECTACULAR_SETTINGS = {
         "ExplanationKindEnum": "backend.explanations.models.ExplanationKind",
         "DatasetViewKindEnum": "backend.evaluations.models.DatasetViewKind",
         "FeatureVisKindEnum": "backend.features.models.FeatureVisKind",
+        "ComparisonKindEnum": "backend.comparisons.models.ComparisonKind",
     },
 }
 
