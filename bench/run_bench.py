@@ -246,6 +246,9 @@ def main() -> None:
         "--no-ood", action="store_true", help="skip the out-of-distribution section (~2 min)"
     )
     parser.add_argument(
+        "--no-cka", action="store_true", help="skip the layer-similarity (CKA) section (~1 min)"
+    )
+    parser.add_argument(
         "--no-real-size",
         action="store_true",
         help="skip the real-size networks section (keras.applications at 224×224, ~30 min)",
@@ -313,6 +316,7 @@ def main() -> None:
         (args.no_feature_vis, "feature_vis_bench.py"),
         (args.no_ood, "ood_bench.py"),
         (False, "report_bench.py"),
+        (args.no_cka, "cka_bench.py"),
         (args.no_real_size, "real_size_bench.py"),
     ):
         if not skip:

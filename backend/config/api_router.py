@@ -15,6 +15,7 @@ from backend.accounts.api.views import (
 )
 from backend.analyses.api.views import AnalysisViewSet
 from backend.annotations.api.views import FilterAnnotationViewSet
+from backend.comparisons.api.views import ComparisonViewSet
 from backend.datasets.api.views import DatasetViewSet
 from backend.evaluations.api.views import (
     EmbeddingViewSet,
@@ -51,6 +52,7 @@ router.register("embeddings", EmbeddingViewSet, basename="embedding")
 router.register("top-activations", TopActivationsViewSet, basename="top-activation")
 router.register("feature-vis", FeatureVisViewSet, basename="feature-vis")
 router.register("filter-rankings", FilterRankingViewSet, basename="filter-ranking")
+router.register("comparisons", ComparisonViewSet, basename="comparison")
 router.register("annotations", FilterAnnotationViewSet, basename="annotation")
 router.register("jobs", JobViewSet, basename="job")
 router.register("lessons", LessonViewSet, basename="lesson")

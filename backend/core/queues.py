@@ -22,6 +22,8 @@ TASK_QUEUES: dict[str, CeleryQueue] = {
     "features.run_feature_vis": CeleryQueue.GPU,
     # Whole-dataset passes and embeddings take seconds to a minute.
     "evaluations.run_dataset_view": CeleryQueue.CPU_HEAVY,
+    # Two networks over the test split (answers, or every layer pair's CKA): seconds to minutes.
+    "comparisons.run_comparison": CeleryQueue.CPU_HEAVY,
     # Registering a model (a sandboxed load) or a dataset (decoding a zip): seconds to minutes.
     "networks.register_network": CeleryQueue.CPU_HEAVY,
     "datasets.register_dataset": CeleryQueue.CPU_HEAVY,

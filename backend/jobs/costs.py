@@ -171,3 +171,33 @@ def check_filter_attribution(network, layer: str, filters: int, task_name: str):
             "Choose a layer nearer the input (less network before it), or a smaller network.",
         )
     )
+
+
+def fit_comparison(network_a, network_b, images: int, task_name: str, *, layers: bool) -> int:
+    """Comparing two networks runs both over ``images`` test images (their evaluations, or the
+    layer-similarity pass); the layer similarity also builds every layer's Gram matrix per
+    minibatch, counted as the multiply-adds of its b × b × size product. Returns ``images``
+    when it fits, else TooCostly saying how many would."""
+    macs = cost.network_macs(network_a.layers) + cost.network_macs(network_b.layers)
+    if layers:
+        batch = 250
+        for network in (network_a, network_b):
+            for layer in network.layers:
+                shape = layer.get("output_shape") or []
+                if shape and isinstance(shape[0], int | None):
+                    size = math.prod(int(d or 1) for d in shape)
+                    macs += batch * size  # per image: one row of the b × b Gram matrix
+    limit = _limit(task_name)
+    fitting = math.floor(limit * cost.HEADROOM * _throughput() / max(macs, 1.0))
+    if images <= fitting:
+        return images
+    job = cost.estimate(images, macs, _throughput())
+    label = f"{_label(network_a)} and {_label(network_b)}"
+    what = f"Comparing the layers on {images:,} test images" if layers else (
+        f"Comparing the answers on {images:,} test images")  # fmt: skip
+    advice = (
+        f"Compare on at most {max(fitting, 0):,} test images."
+        if fitting >= 10
+        else "These networks are too large to compare on this server."
+    )
+    raise TooCostly(cost.refusal(what, label, job, limit, advice))

@@ -27,6 +27,7 @@ class JobKind(models.TextChoices):
     FILTER_ATTRIBUTION = "filter-attribution"
     NETWORK_REGISTRATION = "network-registration"
     DATASET_REGISTRATION = "dataset-registration"
+    COMPARISON = "comparison"
 
 
 class Job(models.Model):

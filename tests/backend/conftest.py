@@ -6,6 +6,7 @@ def queued(monkeypatch) -> list[dict]:
     """Record what would be sent to the broker instead of sending it (unit tests only; the
     integration tests use a real Redis and worker)."""
     from backend.analyses import tasks as analysis_tasks
+    from backend.comparisons import tasks as comparison_tasks
     from backend.datasets import tasks as dataset_tasks
     from backend.evaluations import tasks as evaluation_tasks
     from backend.explanations import tasks as explanation_tasks
@@ -24,6 +25,7 @@ def queued(monkeypatch) -> list[dict]:
     monkeypatch.setattr(evaluation_tasks.run_dataset_view, "apply_async", fake_apply_async)
     monkeypatch.setattr(network_tasks.register_network, "apply_async", fake_apply_async)
     monkeypatch.setattr(dataset_tasks.register_dataset, "apply_async", fake_apply_async)
+    monkeypatch.setattr(comparison_tasks.run_comparison, "apply_async", fake_apply_async)
     return sent
 
 

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "backend.sharing",
     "backend.features",
     "backend.annotations",
+    "backend.comparisons",
 ]
 
 MIDDLEWARE = [
@@ -190,6 +191,7 @@ SPECTACULAR_SETTINGS = {
         "ExplanationKindEnum": "backend.explanations.models.ExplanationKind",
         "DatasetViewKindEnum": "backend.evaluations.models.DatasetViewKind",
         "FeatureVisKindEnum": "backend.features.models.FeatureVisKind",
+        "ComparisonKindEnum": "backend.comparisons.models.ComparisonKind",
     },
 }
 

@@ -23,6 +23,12 @@ const routes = [
     meta: { title: 'Evaluate', requiresAuth: true },
   },
   {
+    path: '/compare',
+    name: 'compare',
+    component: () => import('@/modules/compare/CompareView.vue'),
+    meta: { title: 'Compare', requiresAuth: true },
+  },
+  {
     path: '/learn',
     name: 'learn',
     component: () => import('@/modules/learn/LearnView.vue'),
