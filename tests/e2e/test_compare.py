@@ -33,6 +33,18 @@ def test_compare_two_networks_and_two_epochs(
     for side in ("a", "b"):
         page.get_by_test_id(f"compare-prediction-{side}").wait_for(timeout=120_000)
     assert page.get_by_test_id("compare-image").get_by_text("open in Explore").count() == 2
+    # each layer's first map in two aligned strips (as many columns in both), and a method's
+    # maps side by side with their difference
+    page.get_by_test_id("strip-a").first.locator("canvas").wait_for(timeout=60_000)
+    assert page.get_by_test_id("strip-a").count() == page.get_by_test_id("strip-b").count() >= 8
+    assert page.get_by_test_id("strip-a").locator("canvas").count() == 6  # tiny-vgg: no repeats
+    page.get_by_test_id("pair-method").select_option("gradient")
+    page.get_by_test_id("pair-explain").click()
+    maps = page.get_by_test_id("pair-maps")
+    maps.wait_for(timeout=120_000)
+    for key in ("a", "b", "diff"):
+        assert maps.get_by_test_id(f"pair-map-{key}").count() == 1
+    page.get_by_test_id("image-pair").screenshot(path=str(SCREENSHOTS / "compare-image-pair.png"))
 
     # the test split: accuracies as the manifests say, a confusion difference that sums to 0
     accuracy = page.get_by_test_id("compare-accuracy")
