@@ -3,6 +3,7 @@
 import logging
 from pathlib import Path
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.db import transaction
 from django.utils import timezone
 
@@ -78,8 +79,11 @@ def compute_result(
         output.ood = check_ood(network, x, pixels)
         try:
             from backend.networks import calibration
+            from backend.networks.ood import ANALYSIS_FIT_SECONDS
 
-            calibration.ensure_fitted(network)
+            calibration.ensure_fitted(network, max_seconds=ANALYSIS_FIT_SECONDS)
+        except SoftTimeLimitExceeded:
+            raise  # the job's own limit: never swallowed
         except Exception as exc:  # noqa: BLE001 - the raw softmax still stands
             logger.warning("calibration of %s failed: %s", network, exc)
     return output
@@ -93,6 +97,8 @@ def check_ood(network: Network, x, pixels) -> dict:
 
     try:
         return {**ood.score(network, x), "polarity": ood.polarity(network, pixels)}
+    except SoftTimeLimitExceeded:
+        raise  # the job's own limit: never swallowed
     except Exception as exc:  # noqa: BLE001 - the prediction still stands without it
         logger.warning("out-of-distribution check of %s failed: %s", network, exc)
         return {"method": None, "flagged": None, "error": str(exc)[:300]}

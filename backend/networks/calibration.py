@@ -15,11 +15,26 @@ MAX_IMAGES = 5000
 SEED = 2
 
 
-def ensure_fitted(network: Network) -> dict:
-    """Its calibration, fitted first if it never was (and it has a test split)."""
+def ensure_fitted(network: Network, *, max_seconds: float | None = None) -> dict:
+    """Its calibration, fitted first if it never was (and it has a test split); with
+    ``max_seconds``, only when fitting would take about that long at most."""
     if (network.calibration or {}).get("temperature") or network.dataset is None:
         return network.calibration or {}
+    if max_seconds is not None and fit_seconds(network) > max_seconds:
+        return {}
     return fit(network)
+
+
+def fit_seconds(network: Network) -> float:
+    """About how long fitting takes: a forward pass of the test images it reads."""
+    from django.conf import settings
+
+    from backend.networks.ood import images_that_fit
+    from worker.runtime import cost
+
+    throughput = float(getattr(settings, "CONVSCOPE_COMPUTE_MACS", None) or cost.THROUGHPUT_MACS)
+    images = min(MAX_IMAGES, images_that_fit(network, []))
+    return images * cost.network_macs(network.layers) / throughput
 
 
 def fit(network: Network) -> dict:

@@ -33,6 +33,9 @@ MIN_IMAGES = 200
 # settings.CONVSCOPE_OOD_FIT_SECONDS overrides it (the tests' real-size networks use less).
 FIT_SECONDS = 30.0
 SEED = 0
+# An analysis fits a network's check itself only when that takes about this long at most (its
+# own time limit is a minute); larger networks are fitted at registration.
+ANALYSIS_FIT_SECONDS = 10.0
 STATS_FILE = "ood.npz"
 INFO_FILE = "ood.json"
 
@@ -118,9 +121,22 @@ def fit(network: Network) -> dict:
     return info
 
 
-def ensure_fitted(network: Network) -> dict:
+def fit_seconds(network: Network) -> float:
+    """About how long fitting takes (network time of the training and test images it reads)."""
+    layers = ood.feature_layers(network.layers)
+    if network.dataset is None or not layers:
+        return 0.0
+    throughput = float(getattr(settings, "CONVSCOPE_COMPUTE_MACS", None) or cost.THROUGHPUT_MACS)
+    macs = sum(cost.network_macs(network.layers, upto=layer) for layer in layers)
+    budget = images_that_fit(network, layers)
+    images = min(MAX_TRAIN_IMAGES, budget) + min(MAX_TEST_IMAGES, budget // 2)
+    return images * macs / throughput
+
+
+def ensure_fitted(network: Network, *, max_seconds: float | None = None) -> dict:
     """The network's ``ood`` description, fitting it first if it never was (or its file is
-    gone)."""
+    gone); with ``max_seconds``, only when fitting would take about that long at most ({}
+    otherwise: an analysis must not spend its time limit on it; registration fits it)."""
     info = network.ood or {}
     if info.get("method") == "mahalanobis" and not media.exists(_relative(network)):
         info = {}
@@ -131,6 +147,8 @@ def ensure_fitted(network: Network) -> dict:
         Network.objects.filter(pk=network.pk).update(ood=stored)
         network.ood = stored
         return stored
+    if max_seconds is not None and fit_seconds(network) > max_seconds:
+        return {}
     return fit(network)
 
 
@@ -185,7 +203,14 @@ def polarity(network: Network, pixels: np.ndarray) -> dict | None:
 def score(network: Network, x: np.ndarray) -> dict:
     """One preprocessed image's check: {method, score, threshold, flagged} (flagged is None
     when there is no threshold to compare with)."""
-    info = ensure_fitted(network)
+    info = ensure_fitted(network, max_seconds=ANALYSIS_FIT_SECONDS)
+    if not info.get("method"):
+        return {
+            "method": None,
+            "flagged": None,
+            "error": "The check of this network is not ready: it is fitted when the network is "
+            "registered (or by manage.py fit_answer_checks).",
+        }
     model = network.compute_handle().attribution_model()
     batch = np.asarray(x, np.float32)[None]
     if info.get("method") == "mahalanobis":

@@ -9,6 +9,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tests.backend.test_analyses_api import upload_sample
+from tests.backend.test_job_costs import resnet224, resnet224_layers  # noqa: F401, F811 - fixtures
 from tests.fixtures.images import image_bytes
 
 pytestmark = pytest.mark.django_db
@@ -122,3 +123,31 @@ def test_calibrated_confidence_beside_the_raw_softmax(api, zoo, queued, run_queu
     assert confidence["confidence"] == pytest.approx(adjusted.max())
     assert 0 <= confidence["right_in_tests"] <= 1
     assert confidence["images"] == 5000
+
+
+def test_a_large_network_is_not_fitted_inside_an_analysis(resnet224, zoo):  # noqa: F811
+    """ResNet50 at 224 px linked to Fashion-MNIST: fitting would take minutes, longer than an
+    analysis may run; the analysis says the check is not ready (without loading the model),
+    registration or `manage.py fit_answer_checks` fit it."""
+    from backend.datasets.models import Dataset
+    from backend.networks import calibration, ood
+
+    resnet224.dataset = Dataset.objects.get(name="fashion-mnist")
+    resnet224.save()
+    assert ood.fit_seconds(resnet224) > ood.ANALYSIS_FIT_SECONDS
+    assert ood.ensure_fitted(resnet224, max_seconds=ood.ANALYSIS_FIT_SECONDS) == {}
+    assert calibration.ensure_fitted(resnet224, max_seconds=ood.ANALYSIS_FIT_SECONDS) == {}
+    check = ood.score(resnet224, np.zeros((224, 224, 3), np.float32))
+    assert check["flagged"] is None and "not ready" in check["error"]
+
+
+def test_fit_answer_checks_command(zoo):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("fit_answer_checks", "--network", "tiny-vgg", stdout=out)
+    assert "tiny-vgg v1: out-of-distribution mahalanobis, temperature 1." in out.getvalue()
+    zoo["tiny-vgg"].refresh_from_db()
+    assert zoo["tiny-vgg"].ood["method"] == "mahalanobis"
