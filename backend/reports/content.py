@@ -96,6 +96,20 @@ def _dataset_provenance(network) -> dict | None:
     return {"name": dataset.name, "manifest_sha256": hashlib.sha256(manifest).hexdigest()}
 
 
+def _network_provenance(network) -> dict:
+    """The network and its dataset, as exactly as a report names them."""
+    return {
+        "network": {
+            "name": network.name,
+            "version": network.version,
+            "weights_sha256": network.weights_sha256,
+            "input_spec": network.input_spec,
+            "temperature": (network.calibration or {}).get("temperature"),
+        },
+        "dataset": _dataset_provenance(network),
+    }
+
+
 def _explanations(analysis: Analysis) -> list[dict]:
     """The owner's explanations of this image on this network, each with its trust checks
     when they were run (latest of each method, target and parameters)."""
@@ -184,14 +198,7 @@ def analysis_report(
         "report_version": REPORT_VERSION,
         "kind": "analysis",
         "analysis_id": analysis.pk,
-        "network": {
-            "name": network.name,
-            "version": network.version,
-            "weights_sha256": network.weights_sha256,
-            "input_spec": network.input_spec,
-            "temperature": (network.calibration or {}).get("temperature"),
-        },
-        "dataset": _dataset_provenance(network),
+        **_network_provenance(network),
         "image": {"sha256": image.sha256, "width": image.width, "height": image.height},
         "epoch": analysis.epoch or None,
         "probabilities": raw,
@@ -238,14 +245,7 @@ def evaluation_report(view, *, display_name: str | None = None) -> dict:
         "report_version": REPORT_VERSION,
         "kind": "evaluation",
         "evaluation_id": view.pk,
-        "network": {
-            "name": network.name,
-            "version": network.version,
-            "weights_sha256": network.weights_sha256,
-            "input_spec": network.input_spec,
-            "temperature": (network.calibration or {}).get("temperature"),
-        },
-        "dataset": _dataset_provenance(network),
+        **_network_provenance(network),
         "accuracy": summary.get("accuracy"),
         "count": summary.get("count"),
         **environment(),
