@@ -7,8 +7,9 @@ so that 95% of (a subset of) the test images pass. Without one: the energy of th
 unflagged (there is nothing to set a threshold on), and said so.
 
 The statistics are fitted at registration (the zoo build and the registration job call
-``ensure_fitted``) or, failing that, by the first analysis; a description beside the file, keyed
-by the weights' hash and the dataset, lets a re-created row of the same network reuse them.
+``ensure_fitted``), by ``manage.py fit_answer_checks``, or by the first analysis when that is
+quick; a description beside the file, keyed by the weights' hash and the dataset, lets a
+re-created row of the same network reuse them.
 """
 
 from __future__ import annotations
@@ -71,7 +72,7 @@ def _seeded(total: int, count: int, seed: int) -> np.ndarray:
 
 def fit(network: Network) -> dict:
     """Fit and store the network's statistics; returns (and saves on the row) its ``ood``
-    description: {method, layer, threshold, train_images, test_images, pass_rate}."""
+    description: {method, layers, threshold, train_images, test_images, pass_rate, …}."""
     from datasets.registry import get_dataset
     from worker.inputs.preprocessing import PreparedImages
 
