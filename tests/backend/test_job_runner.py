@@ -52,6 +52,11 @@ def requests_for_every_kind(api, zoo, tmp_path) -> dict[str, tuple[str, dict, st
             {"network": network, "layer": "conv_2_1", "subset": 100},
             "json",
         ),
+        "comparison": (
+            "comparisons",
+            {"kind": "test-split", "network_a": network, "network_b": network, "epoch_a": 1},
+            "json",
+        ),
         "filter-attribution": (
             "filter-attributions",
             {"analysis": analysis.json()["id"], "layer": "conv_1_1"},

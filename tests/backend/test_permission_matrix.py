@@ -128,6 +128,13 @@ TABLE: dict[tuple[str, str], dict] = {
     ("GET", "/api/filter-attributions/{id}/"): PRIVATE,
     ("GET", "/api/filter-attributions/{id}/guided/"): PRIVATE,
     ("GET", "/api/filter-attributions/{id}/gradient/"): PRIVATE,
+    ("GET", "/api/comparisons/"): PRIVATE_LIST,
+    ("POST", "/api/comparisons/"): CREATE,
+    ("GET", "/api/comparisons/{id}/"): PRIVATE,
+    # without a cell (true, predicted) the owner's request is refused as a request: 400
+    ("GET", "/api/comparisons/{id}/examples/"): {**PRIVATE, "owner": OK, "admin": OK},
+    ("GET", "/api/analyses/{id}/report/"): PRIVATE,
+    ("GET", "/api/evaluations/{id}/report/"): PRIVATE,
     ("GET", "/api/annotations/"): PRIVATE_LIST,
     ("POST", "/api/annotations/"): CREATE,
     ("GET", "/api/annotations/export/"): PRIVATE_LIST,
@@ -152,6 +159,7 @@ TABLE: dict[tuple[str, str], dict] = {
     ("GET", "/api/shared/{token}/analyses/{analysis_id}/input/"): SHARED,
     ("GET", "/api/shared/{token}/analyses/{analysis_id}/activations/"): SHARED,
     ("GET", "/api/shared/{token}/analyses/{analysis_id}/previews/"): SHARED,
+    ("GET", "/api/shared/{token}/analyses/{analysis_id}/report/"): SHARED,
     ("GET", "/api/shared/{token}/analyses/{analysis_id}/activations/{index}/"): SHARED,
     ("GET", "/api/shared/{token}/analyses/{analysis_id}/activations/{index}/intermediate/"): SHARED,
     ("GET", "/api/shared/{token}/networks/{network_id}/"): SHARED,
@@ -171,6 +179,7 @@ LISTS = {
     "/api/feature-vis/": "feature_vis",
     "/api/filter-rankings/": "filter_ranking",
     "/api/filter-attributions/": "filter_attribution",
+    "/api/comparisons/": "comparison",
     "/api/annotations/": "annotation",
     "/api/jobs/": "job",
     "/api/lessons/": "lesson",
@@ -269,6 +278,8 @@ def world(zoo, make_user, queued, run_queued) -> dict:
     )  # fmt: skip
     filters = {"analysis": analysis["id"], "layer": "conv_1_1"}
     filter_attribution = done(api, "/api/filter-attributions/", filters, run_queued)
+    pair = {"kind": "test-split", "network_a": tiny.pk, "network_b": tiny.pk, "epoch_a": 1}
+    comparison = done(api, "/api/comparisons/", pair, run_queued)
     annotation = api.post(
         "/api/annotations/",
         {"network": tiny.pk, "layer": "conv_2_1", "filter": 0, "verdict": "useful", "note": "-"},
@@ -313,6 +324,7 @@ def world(zoo, make_user, queued, run_queued) -> dict:
             "feature_vis": feature_vis["id"],
             "filter_ranking": ranking["id"],
             "filter_attribution": filter_attribution["id"],
+            "comparison": comparison["id"],
             "annotation": annotation["id"],
             "job": analysis["job"]["id"],
             "lesson": lesson["id"],
@@ -341,6 +353,7 @@ def resource_of(path: str) -> str:
         ("/api/feature-vis/", "feature_vis"),
         ("/api/filter-rankings/", "filter_ranking"),
         ("/api/filter-attributions/", "filter_attribution"),
+        ("/api/comparisons/", "comparison"),
         ("/api/annotations/", "annotation"),
         ("/api/jobs/", "job"),
         ("/api/lessons/", "lesson"),
