@@ -97,6 +97,16 @@ ensure_zoo() {
   "$PY" "$ROOT/manage.py" ensure_demo_user >/dev/null
 }
 
+ensure_converted_zoo() {
+  # The pretrained zoo network converted from its registry package (no database): the "photos"
+  # sample set reads ImageNet's class names from its manifest, so the tests need it too.
+  if [ ! -f "$ROOT/model_zoo/efficientnet_lite0/manifest.json" ] \
+     || [ ! -f "$ROOT/model_zoo/efficientnet_lite0/model.keras" ]; then
+    say "Converting EfficientNet-Lite0 from its PyPI package"
+    "$PY" -c "import model_zoo.efficientnet_lite0.convert as c; c.build()"
+  fi
+}
+
 http_up() { "$PY" -c "import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=1)" "$1" 2>/dev/null; }
 
 redis_up() { "$PY" - "$1" <<'PYEOF'

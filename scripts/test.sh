@@ -25,6 +25,7 @@ ensure_system
 apt_install chromium poppler-utils  # poppler-utils: pdftotext reads the reports' PDFs in tests
 ensure_venv
 ensure_frontend
+ensure_converted_zoo
 
 stage "Lint (ruff, import contract)"
 "$VENV/bin/ruff" check .

@@ -90,8 +90,9 @@ def test_overview_layer_view_hover_scope_and_url_state(
     row, col = np.unravel_index(np.abs(values[:, :, channel]).argmax(), (h, w))
     canvas = page.locator("[data-testid=layer-map][data-channel='3'] canvas")
     box = canvas.bounding_box()
-    page.mouse.move(
-        box["x"] + (col + 0.5) * box["width"] / w, box["y"] + (row + 0.5) * box["height"] / h
+    # hover() waits until the canvas stops moving (the opened panel scrolls into view)
+    canvas.hover(
+        position={"x": (col + 0.5) * box["width"] / w, "y": (row + 0.5) * box["height"] / h}
     )
     readout = page.get_by_test_id("hover-readout")
     assert readout.get_attribute("data-channel") == "3"
