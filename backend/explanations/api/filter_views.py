@@ -2,8 +2,6 @@
 layer for an analysis's image (``POST`` answers 202 with a job; ``guided/`` and ``gradient/``
 give the k×H×W arrays)."""
 
-import numpy as np
-from django.http import Http404
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -12,11 +10,10 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
 from backend.analyses.models import Analysis
-from backend.core.files import npy_response
 from backend.core.scoping import owned
 from backend.core.throttling import JobRateThrottle
 from backend.explanations import filter_services
-from backend.explanations.api.views import DTYPE_PARAMETER, NPY_RESPONSE
+from backend.explanations.api.views import DTYPE_PARAMETER, NPY_RESPONSE, stored_array_response
 from backend.explanations.models import FilterAttribution
 from backend.jobs.api.serializers import JobSerializer
 from worker.techniques.attribution.filters import GRADIENT_FILE, GUIDED_FILE
@@ -103,19 +100,7 @@ class FilterAttributionViewSet(
         return Response(FilterAttributionSerializer(made).data, status=status.HTTP_202_ACCEPTED)
 
     def _array(self, request, filename: str):
-        made = self.get_object()
-        if made.result is None or made.job.status != "succeeded":
-            raise Http404("This request has no result yet.")
-        dtype = request.query_params.get("dtype", "float16")
-        if dtype not in ("float32", "float16"):
-            return Response(
-                {"detail": "dtype must be float32 or float16."}, status=status.HTTP_400_BAD_REQUEST
-            )
-        path = made.result.file(filename)
-        if not path.is_file():
-            raise Http404("This result has no such array.")
-        array = np.load(path, allow_pickle=False)
-        return npy_response(array.astype("<f2" if dtype == "float16" else "<f4"))
+        return stored_array_response(request, self.get_object(), filename, "float16")
 
     @extend_schema(
         parameters=[DTYPE_PARAMETER],

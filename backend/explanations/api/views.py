@@ -97,19 +97,7 @@ class _ExplanationViewSetBase(
         return self._array(request, MAP_FILE)
 
     def _array(self, request, filename: str):
-        explanation = self.get_object()
-        if explanation.result is None or explanation.job.status != "succeeded":
-            raise Http404("This request has no result yet.")
-        dtype = request.query_params.get("dtype", "float32")
-        if dtype not in ("float32", "float16"):
-            return Response(
-                {"detail": "dtype must be float32 or float16."}, status=status.HTTP_400_BAD_REQUEST
-            )
-        path = explanation.result.file(filename)
-        if not path.is_file():
-            raise Http404("This result has no such array.")
-        array = np.load(path, allow_pickle=False)
-        return npy_response(array.astype("<f2" if dtype == "float16" else "<f4"))
+        return stored_array_response(request, self.get_object(), filename, "float32")
 
 
 class ExplanationViewSet(_ExplanationViewSetBase):
@@ -149,3 +137,20 @@ class TrustCheckViewSet(_ExplanationViewSetBase):
     )
     def randomisation_maps(self, request, pk=None):
         return self._array(request, RANDOMISATION_MAPS_FILE)
+
+
+def stored_array_response(request, made, filename: str, default_dtype: str):
+    """One array of a finished request's stored result as .npy, in ``?dtype`` (float32 or
+    float16); 404 before the result or without that array, 400 for another dtype."""
+    if made.result is None or made.job.status != "succeeded":
+        raise Http404("This request has no result yet.")
+    dtype = request.query_params.get("dtype", default_dtype)
+    if dtype not in ("float32", "float16"):
+        return Response(
+            {"detail": "dtype must be float32 or float16."}, status=status.HTTP_400_BAD_REQUEST
+        )
+    path = made.result.file(filename)
+    if not path.is_file():
+        raise Http404("This result has no such array.")
+    array = np.load(path, allow_pickle=False)
+    return npy_response(array.astype("<f2" if dtype == "float16" else "<f4"))
