@@ -35,6 +35,7 @@ from backend.networks.api.uploads import ModelUploadViewSet
 from backend.networks.api.views import NetworkViewSet
 from backend.reports.responses import AnalysisReportView, EvaluationReportView
 from backend.sharing.api.views import LessonViewSet, ShareLinkViewSet
+from backend.training.api.views import TrainingRunViewSet
 from backend.uploads.api.views import ImageViewSet
 
 router = DefaultRouter()
@@ -53,6 +54,7 @@ router.register("top-activations", TopActivationsViewSet, basename="top-activati
 router.register("feature-vis", FeatureVisViewSet, basename="feature-vis")
 router.register("filter-rankings", FilterRankingViewSet, basename="filter-ranking")
 router.register("comparisons", ComparisonViewSet, basename="comparison")
+router.register("training-runs", TrainingRunViewSet, basename="training-run")
 router.register("annotations", FilterAnnotationViewSet, basename="annotation")
 router.register("jobs", JobViewSet, basename="job")
 router.register("lessons", LessonViewSet, basename="lesson")

@@ -201,3 +201,36 @@ def fit_comparison(network_a, network_b, images: int, task_name: str, *, layers:
         else "These networks are too large to compare on this server."
     )
     raise TooCostly(cost.refusal(what, label, job, limit, advice))
+
+
+def check_training(
+    macs: float, images: int, test_images: int, epochs: int, batch_size: int, task_name: str
+):
+    """Training a user-built network (the Build & train page): ``epochs`` passes over ``images``
+    training images, forward and backward, and one over the test images after each epoch.
+    Returns the estimate when it fits the training task's time limit, else TooCostly saying
+    how many images or epochs would."""
+    limit = _limit(task_name)
+    job = cost.training_estimate(macs, images, test_images, epochs, batch_size, _throughput())
+    if job.fits(limit):
+        return job
+    per_image = max(job.seconds - cost.TRAINING_START_S, 1e-9) / max(images * epochs, 1)
+    budget = limit * cost.HEADROOM - cost.TRAINING_START_S
+    fewer_images = math.floor(budget / per_image / max(epochs, 1) / 1000) * 1000
+    fewer_epochs = math.floor(budget / per_image / max(images, 1))
+    options = []
+    if fewer_epochs >= 1:
+        options.append(f"at most {fewer_epochs} epoch{'s' if fewer_epochs != 1 else ''}")
+    if fewer_images >= 1000:
+        options.append(f"at most {fewer_images:,} training images")
+    advice = (
+        f"Train for {' or on '.join(options)}."
+        if options
+        else "This network is too large to train on this server; use fewer filters or layers."
+    )
+    return_text = (
+        f"Training this network for {epochs} epoch{'s' if epochs != 1 else ''} on {images:,} "
+        f"images needs about {cost.readable_seconds(job.seconds)} on this server; the time "
+        f"limit for training is {cost.readable_seconds(limit)}. {advice}"
+    )
+    raise TooCostly(return_text)

@@ -17,6 +17,8 @@ WEIGHT_PARTS = ("kernel", "bias", "gamma", "beta", "moving_mean", "moving_varian
 class NetworkSource(models.TextChoices):
     ZOO = "zoo"
     UPLOAD = "upload"
+    # built from a layer stack and trained here (backend/training): files under MEDIA_ROOT
+    TRAINED = "trained"
 
 
 class NetworkQuerySet(models.QuerySet):
@@ -115,10 +117,14 @@ class Network(models.Model):
         return [row["epoch"] for row in self.history if row.get("checkpoint")]
 
     def checkpoint_path(self, epoch: int) -> Path | None:
-        """The weights file saved after ``epoch`` (relative paths are to the repository)."""
+        """The weights file saved after ``epoch``: a zoo network's is in the repository (its
+        path relative to it), any other's is a stored file (relative to MEDIA_ROOT, fetched
+        from the object store when this machine has no copy)."""
         for row in self.history:
             if row.get("epoch") == epoch and row.get("checkpoint"):
-                return Path(settings.ROOT_DIR) / row["checkpoint"]
+                if self.is_zoo:
+                    return Path(settings.ROOT_DIR) / row["checkpoint"]
+                return media.local_path(row["checkpoint"])
         return None
 
     def compute_handle(self) -> NetworkHandle:

@@ -40,6 +40,10 @@ def model_too_large(size: int) -> str | None:
     return size_refusal(limit) if size > limit else None
 
 
+# Networks trained here are named "trained-<run id>" (backend/training): uploads may not be.
+TRAINED_PREFIX = "trained-"
+
+
 class RegistrationError(ValueError):
     """A user-facing reason why a network was not registered."""
 
@@ -158,6 +162,11 @@ def check_request(request: RegistrationRequest) -> Dataset | None:
     """The cheap checks on a request (name, dataset); the dataset row, if one is named."""
     if not Network._meta.get_field("name").validators[0].regex.match(request.name):  # slug
         raise RegistrationError("A network name may use only letters, digits, '-' and '_'.")
+    if request.name.startswith(TRAINED_PREFIX):
+        raise RegistrationError(
+            f"Names starting with '{TRAINED_PREFIX}' are kept for networks trained on the "
+            "Build & train page; choose another."
+        )
     if Network.objects.filter(name=request.name, source=NetworkSource.ZOO).exists():
         raise RegistrationError(f"'{request.name}' is the name of a zoo network; choose another.")
     latest = Network.objects.filter(name=request.name).order_by("-version").first()

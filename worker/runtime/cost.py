@@ -28,6 +28,12 @@ BACKWARD_FACTOR = 3.0  # one forward and one backward pass ≈ three forward pas
 # measured 75 s for 16 filters × 64 steps of ResNet50's conv3_block2_2_conv at 128 px, twice
 # its passes' multiply-adds at THROUGHPUT_MACS.
 FEATURE_VIS_OVERHEAD = 2.0
+# Training (the Build & train page, worker/techniques/training) reaches a quarter of the
+# inference throughput per multiply-add: measured 15 G/s for a Tiny-VGG-sized network on 10,000
+# Fashion-MNIST images (batch 64, plain kernels, 2 shared cores) against the 40-60 G/s above.
+TRAINING_SHARE = 0.25
+TRAINING_START_S = 5.0  # building the network and tracing its training step
+TRAINING_STEP_S = 0.003  # per batch: Keras's own work, whatever the network
 # Use at most this share of the time limit: the estimate is rough, the machine is shared.
 HEADROOM = 0.8
 
@@ -81,6 +87,23 @@ def network_macs(layers: Iterable[dict], upto: str | None = None) -> int:
 
 def estimate(passes: float, macs_per_pass: float, throughput: float = THROUGHPUT_MACS) -> Estimate:
     return Estimate(passes, macs_per_pass, passes * macs_per_pass / throughput)
+
+
+def training_estimate(
+    macs: float,
+    images: int,
+    test_images: int,
+    epochs: int,
+    batch_size: int,
+    throughput: float = THROUGHPUT_MACS,
+) -> Estimate:
+    """Training for ``epochs`` over ``images`` (a forward and backward pass each) with the test
+    images measured after every epoch (a forward pass each), in inference-pass equivalents."""
+    passes = epochs * (images * BACKWARD_FACTOR + test_images)
+    rate = throughput * TRAINING_SHARE
+    steps = epochs * -(-images // max(batch_size, 1))
+    seconds = TRAINING_START_S + passes * macs / rate + steps * TRAINING_STEP_S
+    return Estimate(passes, macs, seconds)
 
 
 def readable_seconds(seconds: float) -> str:

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "backend.features",
     "backend.annotations",
     "backend.comparisons",
+    "backend.training",
 ]
 
 MIDDLEWARE = [
@@ -139,6 +140,10 @@ CONVSCOPE_MAX_MODEL_UPLOAD_BYTES = env.int("CONVSCOPE_MAX_MODEL_UPLOAD_BYTES", d
 CONVSCOPE_UPLOAD_CHUNK_MAX_BYTES = env.int("CONVSCOPE_UPLOAD_CHUNK_MAX_BYTES", default=16 * 2**20)
 CONVSCOPE_UPLOAD_MAX_AGE_SECONDS = env.int("CONVSCOPE_UPLOAD_MAX_AGE_SECONDS", default=24 * 3600)
 CONVSCOPE_UPLOADS_PER_USER = env.int("CONVSCOPE_UPLOADS_PER_USER", default=3)
+# Build & train (backend/training): each user may keep this many trained networks and use this
+# many seconds of training in all; a request past either is refused with the limit named.
+CONVSCOPE_TRAINING_NETWORKS_PER_USER = env.int("CONVSCOPE_TRAINING_NETWORKS_PER_USER", default=5)
+CONVSCOPE_TRAINING_SECONDS_PER_USER = env.int("CONVSCOPE_TRAINING_SECONDS_PER_USER", default=3600)
 CONVSCOPE_MAX_DATASET_UPLOAD_BYTES = env.int(
     "CONVSCOPE_MAX_DATASET_UPLOAD_BYTES", default=200 * 2**20
 )
