@@ -57,6 +57,11 @@ def requests_for_every_kind(api, zoo, tmp_path) -> dict[str, tuple[str, dict, st
             {"kind": "test-split", "network_a": network, "network_b": network, "epoch_a": 1},
             "json",
         ),
+        "training": (
+            "training-runs",
+            {"dataset": "digits", "layers": [{"type": "flatten"}], "epochs": 1, "images": 200},
+            "json",
+        ),
         "filter-attribution": (
             "filter-attributions",
             {"analysis": analysis.json()["id"], "layer": "conv_1_1"},

@@ -133,6 +133,12 @@ TABLE: dict[tuple[str, str], dict] = {
     ("GET", "/api/comparisons/{id}/"): PRIVATE,
     # without a cell (true, predicted) the owner's request is refused as a request: 400
     ("GET", "/api/comparisons/{id}/examples/"): {**PRIVATE, "owner": OK, "admin": OK},
+    ("GET", "/api/training-runs/"): PRIVATE_LIST,
+    ("POST", "/api/training-runs/"): CREATE,
+    ("GET", "/api/training-runs/{id}/"): PRIVATE,
+    # the live check of a layer stack: any signed-in user's own request (an empty one is 400)
+    ("POST", "/api/training-runs/check/"): CREATE,
+    ("GET", "/api/training-runs/options/"): SIGNED_IN,
     ("GET", "/api/analyses/{id}/report/"): PRIVATE,
     ("GET", "/api/evaluations/{id}/report/"): PRIVATE,
     ("GET", "/api/annotations/"): PRIVATE_LIST,
@@ -180,6 +186,7 @@ LISTS = {
     "/api/filter-rankings/": "filter_ranking",
     "/api/filter-attributions/": "filter_attribution",
     "/api/comparisons/": "comparison",
+    "/api/training-runs/": "training_run",
     "/api/annotations/": "annotation",
     "/api/jobs/": "job",
     "/api/lessons/": "lesson",
@@ -280,6 +287,8 @@ def world(zoo, make_user, queued, run_queued) -> dict:
     filter_attribution = done(api, "/api/filter-attributions/", filters, run_queued)
     pair = {"kind": "test-split", "network_a": tiny.pk, "network_b": tiny.pk, "epoch_a": 1}
     comparison = done(api, "/api/comparisons/", pair, run_queued)
+    recipe = {"dataset": "digits", "layers": [{"type": "flatten"}], "epochs": 1, "images": 200}
+    training_run = done(api, "/api/training-runs/", recipe, run_queued)
     annotation = api.post(
         "/api/annotations/",
         {"network": tiny.pk, "layer": "conv_2_1", "filter": 0, "verdict": "useful", "note": "-"},
@@ -325,6 +334,7 @@ def world(zoo, make_user, queued, run_queued) -> dict:
             "filter_ranking": ranking["id"],
             "filter_attribution": filter_attribution["id"],
             "comparison": comparison["id"],
+            "training_run": training_run["id"],
             "annotation": annotation["id"],
             "job": analysis["job"]["id"],
             "lesson": lesson["id"],
@@ -354,6 +364,7 @@ def resource_of(path: str) -> str:
         ("/api/filter-rankings/", "filter_ranking"),
         ("/api/filter-attributions/", "filter_attribution"),
         ("/api/comparisons/", "comparison"),
+        ("/api/training-runs/", "training_run"),
         ("/api/annotations/", "annotation"),
         ("/api/jobs/", "job"),
         ("/api/lessons/", "lesson"),

@@ -124,6 +124,7 @@ def _clean(position: int, layer: Any, problems: list[dict]) -> dict | None:
             default, low, high = spec
             whole = isinstance(default, int)
             number = isinstance(value, int | float) and not isinstance(value, bool)
+            number = number and math.isfinite(value)
             if not number or (whole and value != int(value)) or not low <= value <= high:
                 kind_words = "a whole number" if whole else "a number"
                 problems.append({"layer": position, "message": f"{label}: {name} must be "
