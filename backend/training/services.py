@@ -120,13 +120,19 @@ def plan(dataset: Dataset, data: dict) -> Plan:
     """Check a request: the stack's shapes and counts, then the memory of one batch and the
     time of the whole run against this server's limits, each problem in a sentence."""
     facts = _facts(dataset)
-    checked = recipe.check_recipe(data.get("layers"), facts["input_shape"], len(facts["classes"]),
-                                  limits())  # fmt: skip
+    checked = recipe.check_recipe(
+        data.get("layers"), facts["input_shape"], len(facts["classes"]), limits()
+    )
     problems = list(checked.problems)
     images = int(data.get("images") or DEFAULT_IMAGES)
     if images > facts["train"]:
-        problems.append({"layer": None, "message": f"{dataset.name} has {facts['train']:,} "
-                         f"training images; choose at most that many."})  # fmt: skip
+        problems.append(
+            {
+                "layer": None,
+                "message": f"{dataset.name} has {facts['train']:,} "
+                f"training images; choose at most that many.",
+            }
+        )
     images = min(images, facts["train"])
     estimate = None
     if checked.ok:
@@ -135,8 +141,9 @@ def plan(dataset: Dataset, data: dict) -> Plan:
         if memory:
             problems.append({"layer": None, "message": memory})
         try:
-            estimate = costs.check_training(checked.macs, images, facts["test"],
-                                            int(data.get("epochs") or 1), batch, TASK)  # fmt: skip
+            estimate = costs.check_training(
+                checked.macs, images, facts["test"], int(data.get("epochs") or 1), batch, TASK
+            )
         except costs.TooCostly as exc:
             problems.append({"layer": None, "message": str(exc)})
     return Plan(checked, facts, images, estimate, problems)
@@ -188,12 +195,19 @@ def create_run(owner, data: dict) -> TrainingRun:
     with transaction.atomic():
         job = jobs.create_job(owner, JobKind.TRAINING)
         run = TrainingRun.objects.create(
-            owner=owner, title=data.get("title") or "", dataset=dataset,
-            recipe=checked.checked.layers, epochs=data["epochs"], batch_size=data["batch_size"],
-            learning_rate=data["learning_rate"], images=checked.images, seed=data.get("seed") or 0,
-            params=checked.checked.params, estimated_seconds=round(checked.estimate.seconds, 1),
+            owner=owner,
+            title=data.get("title") or "",
+            dataset=dataset,
+            recipe=checked.checked.layers,
+            epochs=data["epochs"],
+            batch_size=data["batch_size"],
+            learning_rate=data["learning_rate"],
+            images=checked.images,
+            seed=data.get("seed") or 0,
+            params=checked.checked.params,
+            estimated_seconds=round(checked.estimate.seconds, 1),
             job=job,
-        )  # fmt: skip
+        )
     jobs.enqueue(job, TASK)
     return run
 
@@ -220,10 +234,18 @@ def execute(run: TrainingRun, progress=None) -> Network:
         TrainingRun.objects.filter(pk=run.pk).update(history=points)
 
     summary = train_network(
-        run.recipe, len(dataset.classes), x_train[chosen], y_train[chosen], x_test, y_test,
-        Settings(run.epochs, run.batch_size, run.learning_rate, run.seed), out_dir,
-        scale=SCALE, progress=progress, on_point=on_point,
-    )  # fmt: skip
+        run.recipe,
+        len(dataset.classes),
+        x_train[chosen],
+        y_train[chosen],
+        x_test,
+        y_test,
+        Settings(run.epochs, run.batch_size, run.learning_rate, run.seed),
+        out_dir,
+        scale=SCALE,
+        progress=progress,
+        on_point=on_point,
+    )
     return register_network(run, summary, out_dir, dataset)
 
 
@@ -249,30 +271,47 @@ def register_network(run: TrainingRun, summary: dict, out_dir: Path, dataset) ->
     history = []
     for row in summary["history"]:
         path = out_dir / row["checkpoint"]
-        history.append({**{k: v for k, v in row.items() if k != "kind"},
-                        "checkpoint": media.relative_name(path),
-                        "checkpoint_sha256": file_sha256(path)})  # fmt: skip
-    export_checkpoint_weights(model_path, network.weights_dir,
-                              {row["epoch"]: out_dir / row["checkpoint"]
-                               for row in summary["history"]})  # fmt: skip
+        history.append(
+            {
+                **{k: v for k, v in row.items() if k != "kind"},
+                "checkpoint": media.relative_name(path),
+                "checkpoint_sha256": file_sha256(path),
+            }
+        )
+    export_checkpoint_weights(
+        model_path,
+        network.weights_dir,
+        {row["epoch"]: out_dir / row["checkpoint"] for row in summary["history"]},
+    )
     height, width, channels = (int(d) for d in dataset.manifest["image_shape"])
-    spec = InputSpec(height=height, width=width, channels=channels, scale=SCALE,
-                     mean=(0.0,), std=(1.0,))  # fmt: skip
+    spec = InputSpec(
+        height=height, width=width, channels=channels, scale=SCALE, mean=(0.0,), std=(1.0,)
+    )
     words = ", ".join(recipe.TYPE_WORDS[layer["type"]] for layer in run.recipe)
     media.publish(run.folder)
     with transaction.atomic():
         network = Network.objects.create(
-            name=run.network_name, version=1, title=run.title or f"My network {run.pk}",
+            name=run.network_name,
+            version=1,
+            title=run.title or f"My network {run.pk}",
             description=f"Built on the Build & train page: {words}, then the output layer.",
-            owner=run.owner, public=False, source=NetworkSource.TRAINED, dataset=run.dataset,
-            model_file=f"{run.folder}/model.keras", weights_sha256=file_sha256(model_path),
-            labels=dataset.classes, input_spec=spec.to_dict(),
-            layers=attach_weight_files(layers, exported), params=summary["params"],
-            softmax_output=softmax, test_accuracy=history[-1]["test_accuracy"], history=history,
+            owner=run.owner,
+            public=False,
+            source=NetworkSource.TRAINED,
+            dataset=run.dataset,
+            model_file=f"{run.folder}/model.keras",
+            weights_sha256=file_sha256(model_path),
+            labels=dataset.classes,
+            input_spec=spec.to_dict(),
+            layers=attach_weight_files(layers, exported),
+            params=summary["params"],
+            softmax_output=softmax,
+            test_accuracy=history[-1]["test_accuracy"],
+            history=history,
             training_data=f"{run.images:,} {dataset.manifest['title']} training images chosen "
             f"by seed {run.seed}; {run.epochs} epochs, batch {run.batch_size}, Adam at "
             f"learning rate {run.learning_rate:g}.",
-        )  # fmt: skip
+        )
         TrainingRun.objects.filter(pk=run.pk).update(network=network)
     return network
 

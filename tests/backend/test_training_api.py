@@ -4,7 +4,6 @@ with its epochs, opened by the analyses like any network's)."""
 
 import threading
 import time
-
 from pathlib import Path
 
 import numpy as np
@@ -36,36 +35,61 @@ VGG = [
 
 
 def start(api, **overrides):
-    body = {"dataset": "digits", "layers": TINY, "epochs": 2, "batch_size": 32, "images": 600,
-            "title": "Digits net", **overrides}  # fmt: skip
+    body = {
+        "dataset": "digits",
+        "layers": TINY,
+        "epochs": 2,
+        "batch_size": 32,
+        "images": 600,
+        "title": "Digits net",
+        **overrides,
+    }
     return api.post("/api/training-runs/", body, format="json")
 
 
 def test_the_check_answers_each_layer_and_the_problems_in_words(api, zoo):
-    answer = api.post("/api/training-runs/check/", {"dataset": "fashion-mnist", "layers": VGG},
-                      format="json")  # fmt: skip
+    answer = api.post(
+        "/api/training-runs/check/", {"dataset": "fashion-mnist", "layers": VGG}, format="json"
+    )
     assert answer.status_code == 200, answer.content
     body = answer.json()
     assert body["ok"] and body["problems"] == []
     shapes = [row["output_shape"] for row in body["rows"]]
-    assert shapes == [[28, 28, 16], [28, 28, 16], [14, 14, 16], [14, 14, 32], [14, 14, 32],
-                      [7, 7, 32], [1568], [10]]  # fmt: skip
+    assert shapes == [
+        [28, 28, 16],
+        [28, 28, 16],
+        [14, 14, 16],
+        [14, 14, 32],
+        [14, 14, 32],
+        [7, 7, 32],
+        [1568],
+        [10],
+    ]
     # the zoo's Tiny VGG is this very stack: the same parameter count as Keras gave it
     assert body["params"] == zoo["tiny-vgg"].params
     assert body["estimated_seconds"] > 0 and body["quota"]["networks"] == 0
 
     shrinking = [{"type": "conv", "filters": 8, "kernel": 5, "padding": "valid"}] * 7
-    body = api.post("/api/training-runs/check/", {"dataset": "fashion-mnist", "layers": shrinking},
-                    format="json").json()  # fmt: skip
+    body = api.post(
+        "/api/training-runs/check/",
+        {"dataset": "fashion-mnist", "layers": shrinking},
+        format="json",
+    ).json()
     assert not body["ok"]
     # 28 → 24 → 20 → 16 → 12 → 8 → 4: the seventh 5×5 kernel does not fit 4×4 maps
-    assert body["problems"] == [{"layer": 7, "message": "Layer 7 (convolution): a 5×5 kernel does "
-                                 "not fit the 4×4 maps it receives; use a smaller kernel or 'same' "
-                                 "padding."}]  # fmt: skip
+    assert body["problems"] == [
+        {
+            "layer": 7,
+            "message": "Layer 7 (convolution): a 5×5 kernel does "
+            "not fit the 4×4 maps it receives; use a smaller kernel or 'same' "
+            "padding.",
+        }
+    ]
     assert [row["output_shape"] for row in body["rows"]][-1] == [4, 4, 8]
 
-    unknown = api.post("/api/training-runs/check/", {"dataset": "nope", "layers": []},
-                       format="json")  # fmt: skip
+    unknown = api.post(
+        "/api/training-runs/check/", {"dataset": "nope", "layers": []}, format="json"
+    )
     assert unknown.status_code == 400
 
 
@@ -80,9 +104,12 @@ def test_refusals_name_the_limit(api, zoo):
     assert slow.status_code == 400
     detail = slow.json()["detail"]
     assert "the time limit for training is 15 minutes" in detail and "at most" in detail
-    big = start(api, dataset="fashion-mnist", layers=[{"type": "flatten"},
-                                                      {"type": "dense", "units": 4096}] * 1
-                + [{"type": "dense", "units": 4096}])  # fmt: skip
+    big = start(
+        api,
+        dataset="fashion-mnist",
+        layers=[{"type": "flatten"}, {"type": "dense", "units": 4096}] * 1
+        + [{"type": "dense", "units": 4096}],
+    )
     assert big.status_code == 400 and "the limit is 2,000,000 parameters" in big.json()["detail"]
     too_many = start(api, dataset="digits", layers=[{"type": "batch_norm"}] * 21)
     assert "the limit is 20 layers" in too_many.json()["detail"]
@@ -110,7 +137,12 @@ def test_a_run_trains_and_makes_a_private_network_with_its_epochs(
     assert network.checkpoint_epochs == [1, 2]
     assert network.checkpoint_path(1).is_file() and network.model_path.is_file()
     assert [layer["name"] for layer in network.layers] == [
-        "conv_1", "max_pool_1", "flatten_1", "dense_1", "output"]  # fmt: skip
+        "conv_1",
+        "max_pool_1",
+        "flatten_1",
+        "dense_1",
+        "output",
+    ]
     assert network.test_accuracy == pytest.approx(epochs[-1]["test_accuracy"])
     assert network.labels == [str(d) for d in range(10)]
 
@@ -122,8 +154,9 @@ def test_a_run_trains_and_makes_a_private_network_with_its_epochs(
     assert first.status_code == 200 and last.status_code == 200
     assert b"".join(first.streaming_content) != b"".join(last.streaming_content)
     image = upload_sample(api, 3)
-    analysis = api.post("/api/analyses/", {"network": network.pk, "image": image, "epoch": 1},
-                        format="json")  # fmt: skip
+    analysis = api.post(
+        "/api/analyses/", {"network": network.pk, "image": image, "epoch": 1}, format="json"
+    )
     assert analysis.status_code == 202, analysis.content
     run_queued()
     done = api.get(f"/api/analyses/{analysis.json()['id']}/").json()
@@ -135,9 +168,7 @@ def test_a_run_trains_and_makes_a_private_network_with_its_epochs(
     assert other_api.get("/api/training-runs/").json() == []
 
 
-def test_the_quota_refuses_past_the_networks_and_the_time(
-    api, zoo, queued, run_queued, settings
-):
+def test_the_quota_refuses_past_the_networks_and_the_time(api, zoo, queued, run_queued, settings):
     settings.CONVSCOPE_TRAINING_NETWORKS_PER_USER = 1
     assert start(api).status_code == 202
     refused = start(api)  # the first is still queued: it counts

@@ -31,16 +31,24 @@ def random_stack(rng: random.Random) -> list[dict]:
     activation), then flatten or global pooling, then dense layers."""
     stack = []
     for _ in range(rng.randint(1, 5)):
-        kind = rng.choice(["conv", "conv", "max_pool", "avg_pool", "batch_norm", "dropout",
-                           "activation"])  # fmt: skip
+        kind = rng.choice(
+            ["conv", "conv", "max_pool", "avg_pool", "batch_norm", "dropout", "activation"]
+        )
         layer = {"type": kind}
         if kind == "conv":
-            layer.update(filters=rng.randint(1, 12), kernel=rng.randint(1, 5),
-                         stride=rng.randint(1, 3), padding=rng.choice(["same", "valid"]),
-                         activation=rng.choice(["relu", "none", "tanh"]))  # fmt: skip
+            layer.update(
+                filters=rng.randint(1, 12),
+                kernel=rng.randint(1, 5),
+                stride=rng.randint(1, 3),
+                padding=rng.choice(["same", "valid"]),
+                activation=rng.choice(["relu", "none", "tanh"]),
+            )
         elif kind in ("max_pool", "avg_pool"):
-            layer.update(pool=rng.randint(1, 3), stride=rng.choice([0, 1, 2]),
-                         padding=rng.choice(["same", "valid"]))  # fmt: skip
+            layer.update(
+                pool=rng.randint(1, 3),
+                stride=rng.choice([0, 1, 2]),
+                padding=rng.choice(["same", "valid"]),
+            )
         elif kind == "dropout":
             layer["rate"] = 0.3
         elif kind == "activation":
@@ -79,10 +87,11 @@ def test_shapes_and_parameters_equal_keras_for_many_stacks():
 def test_every_setting_at_its_ends_matches_keras():
     """Kernels, strides and windows at the edges of their ranges, 'same' and 'valid'."""
     for kernel, stride, padding in itertools.product((1, 2, 5), (1, 3), ("same", "valid")):
-        layers = [{"type": "conv", "filters": 3, "kernel": kernel, "stride": stride,
-                   "padding": padding},
-                  {"type": "max_pool", "pool": 3, "stride": 2, "padding": padding},
-                  {"type": "flatten"}]  # fmt: skip
+        layers = [
+            {"type": "conv", "filters": 3, "kernel": kernel, "stride": stride, "padding": padding},
+            {"type": "max_pool", "pool": 3, "stride": 2, "padding": padding},
+            {"type": "flatten"},
+        ]
         checked = check_recipe(layers, [11, 9, 2], 4)
         if not checked.ok:  # a window larger than the maps: Keras cannot build it either
             assert "does not fit" in checked.problems[0]["message"]
@@ -172,8 +181,9 @@ def test_the_same_seed_trains_the_same_weights(tmp_path):
     for run, seed in enumerate((3, 3, 4)):
         out = tmp_path / str(run)
         points = []
-        summary = train_network(layers, 10, x, y, xt, yt, Settings(2, 32, 1e-2, seed), out,
-                                on_point=points.append)  # fmt: skip
+        summary = train_network(
+            layers, 10, x, y, xt, yt, Settings(2, 32, 1e-2, seed), out, on_point=points.append
+        )
         assert [p["epoch"] for p in points if p["kind"] == "epoch"] == [1, 2]
         assert (out / "checkpoints" / "epoch_01.weights.h5").is_file()
         assert (out / "model.keras").is_file()
@@ -210,7 +220,8 @@ def test_a_raising_progress_stops_training_at_that_batch(tmp_path):
             raise Stop
 
     with pytest.raises(Stop):
-        train_network(layers, 10, x, y, xt, yt, Settings(5, 10, 1e-2, 0), tmp_path / "run",
-                      progress=progress)  # fmt: skip
+        train_network(
+            layers, 10, x, y, xt, yt, Settings(5, 10, 1e-2, 0), tmp_path / "run", progress=progress
+        )
     assert len(calls) == 3  # no batch ran after the one whose report raised
     assert not (tmp_path / "run" / "checkpoints").exists()

@@ -4,15 +4,31 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('jobs', '0012_alter_job_kind'),
+        ("jobs", "0012_alter_job_kind"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='job',
-            name='kind',
-            field=models.CharField(choices=[('analysis', 'Analysis'), ('explanation', 'Explanation'), ('trust-check', 'Trust Check'), ('evaluation', 'Evaluation'), ('embedding', 'Embedding'), ('top-activations', 'Top Activations'), ('filter-ranking', 'Filter Ranking'), ('feature-vis', 'Feature Vis'), ('filter-attribution', 'Filter Attribution'), ('network-registration', 'Network Registration'), ('dataset-registration', 'Dataset Registration'), ('comparison', 'Comparison'), ('training', 'Training')], max_length=32),
+            model_name="job",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("analysis", "Analysis"),
+                    ("explanation", "Explanation"),
+                    ("trust-check", "Trust Check"),
+                    ("evaluation", "Evaluation"),
+                    ("embedding", "Embedding"),
+                    ("top-activations", "Top Activations"),
+                    ("filter-ranking", "Filter Ranking"),
+                    ("feature-vis", "Feature Vis"),
+                    ("filter-attribution", "Filter Attribution"),
+                    ("network-registration", "Network Registration"),
+                    ("dataset-registration", "Dataset Registration"),
+                    ("comparison", "Comparison"),
+                    ("training", "Training"),
+                ],
+                max_length=32,
+            ),
         ),
     ]

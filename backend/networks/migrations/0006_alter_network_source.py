@@ -4,15 +4,17 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('networks', '0005_network_calibration'),
+        ("networks", "0005_network_calibration"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='network',
-            name='source',
-            field=models.CharField(choices=[('zoo', 'Zoo'), ('upload', 'Upload'), ('trained', 'Trained')], max_length=16),
+            model_name="network",
+            name="source",
+            field=models.CharField(
+                choices=[("zoo", "Zoo"), ("upload", "Upload"), ("trained", "Trained")],
+                max_length=16,
+            ),
         ),
     ]

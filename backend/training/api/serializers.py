@@ -15,9 +15,11 @@ class RecipeCheckSerializer(serializers.Serializer):
     epochs = serializers.IntegerField(min_value=1, max_value=services.MAX_EPOCHS, default=2)
     batch_size = serializers.IntegerField(min_value=8, max_value=512, default=64)
     images = serializers.IntegerField(
-        min_value=services.MIN_IMAGES, max_value=1_000_000, default=services.DEFAULT_IMAGES,
+        min_value=services.MIN_IMAGES,
+        max_value=1_000_000,
+        default=services.DEFAULT_IMAGES,
         help_text="training images: a subset chosen by the seed",
-    )  # fmt: skip
+    )
 
 
 class TrainingRunCreateSerializer(RecipeCheckSerializer):
@@ -64,7 +66,22 @@ class TrainingRunSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = TrainingRun
-        fields = ["id", "title", "dataset", "recipe", "epochs", "batch_size", "learning_rate",
-                  "images", "seed", "params", "estimated_seconds", "seconds_used", "history",
-                  "job", "network", "created_at"]  # fmt: skip
+        fields = [
+            "id",
+            "title",
+            "dataset",
+            "recipe",
+            "epochs",
+            "batch_size",
+            "learning_rate",
+            "images",
+            "seed",
+            "params",
+            "estimated_seconds",
+            "seconds_used",
+            "history",
+            "job",
+            "network",
+            "created_at",
+        ]
         read_only_fields = fields

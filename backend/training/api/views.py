@@ -88,27 +88,42 @@ class TrainingRunViewSet(
         choices), the datasets, this server's limits and the requester's quota."""
         types = {
             kind: {
-                name: ({"default": spec[0], "choices": list(spec[1])} if len(spec) == 2 else
-                       {"default": spec[0], "min": spec[1], "max": spec[2]})
+                name: (
+                    {"default": spec[0], "choices": list(spec[1])}
+                    if len(spec) == 2
+                    else {"default": spec[0], "min": spec[1], "max": spec[2]}
+                )
                 for name, spec in settings_.items()
             }
             for kind, settings_ in recipe.LAYER_TYPES.items()
-        }  # fmt: skip
+        }
         limits = services.limits()
         datasets = []
         for dataset in services.trainable_datasets():
             facts = services._facts(dataset)
-            datasets.append({"name": dataset.name, "title": dataset.title,
-                             "input_shape": facts["input_shape"], "classes": len(facts["classes"]),
-                             "train_images": facts["train"]})  # fmt: skip
-        return Response({
-            "layer_types": types,
-            "type_words": recipe.TYPE_WORDS,
-            "datasets": datasets,
-            "limits": {"max_layers": limits.max_layers, "max_params": limits.max_params,
-                       "memory_mb": limits.memory_bytes // 2**20,
-                       "time_limit_seconds": services.time_limit(),
-                       "max_epochs": services.MAX_EPOCHS, "min_images": services.MIN_IMAGES,
-                       "default_images": services.DEFAULT_IMAGES},
-            "quota": services.quota(request.user),
-        })  # fmt: skip
+            datasets.append(
+                {
+                    "name": dataset.name,
+                    "title": dataset.title,
+                    "input_shape": facts["input_shape"],
+                    "classes": len(facts["classes"]),
+                    "train_images": facts["train"],
+                }
+            )
+        return Response(
+            {
+                "layer_types": types,
+                "type_words": recipe.TYPE_WORDS,
+                "datasets": datasets,
+                "limits": {
+                    "max_layers": limits.max_layers,
+                    "max_params": limits.max_params,
+                    "memory_mb": limits.memory_bytes // 2**20,
+                    "time_limit_seconds": services.time_limit(),
+                    "max_epochs": services.MAX_EPOCHS,
+                    "min_images": services.MIN_IMAGES,
+                    "default_images": services.DEFAULT_IMAGES,
+                },
+                "quota": services.quota(request.user),
+            }
+        )

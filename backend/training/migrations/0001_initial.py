@@ -6,40 +6,77 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('datasets', '0002_dataset_owner_dataset_public_datasetregistration'),
-        ('jobs', '0013_alter_job_kind'),
-        ('networks', '0006_alter_network_source'),
+        ("datasets", "0002_dataset_owner_dataset_public_datasetregistration"),
+        ("jobs", "0013_alter_job_kind"),
+        ("networks", "0006_alter_network_source"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='TrainingRun',
+            name="TrainingRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(blank=True, default='', max_length=200)),
-                ('recipe', models.JSONField(default=list)),
-                ('epochs', models.PositiveIntegerField()),
-                ('batch_size', models.PositiveIntegerField()),
-                ('learning_rate', models.FloatField()),
-                ('images', models.PositiveIntegerField(help_text='training images, a seeded subset')),
-                ('seed', models.PositiveIntegerField(default=0)),
-                ('history', models.JSONField(blank=True, default=list)),
-                ('params', models.BigIntegerField(default=0)),
-                ('estimated_seconds', models.FloatField(default=0.0)),
-                ('seconds_used', models.FloatField(default=0.0)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('dataset', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='training_runs', to='datasets.dataset')),
-                ('job', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='training_run', to='jobs.job')),
-                ('network', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='training_runs', to='networks.network')),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='training_runs', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(blank=True, default="", max_length=200)),
+                ("recipe", models.JSONField(default=list)),
+                ("epochs", models.PositiveIntegerField()),
+                ("batch_size", models.PositiveIntegerField()),
+                ("learning_rate", models.FloatField()),
+                (
+                    "images",
+                    models.PositiveIntegerField(help_text="training images, a seeded subset"),
+                ),
+                ("seed", models.PositiveIntegerField(default=0)),
+                ("history", models.JSONField(blank=True, default=list)),
+                ("params", models.BigIntegerField(default=0)),
+                ("estimated_seconds", models.FloatField(default=0.0)),
+                ("seconds_used", models.FloatField(default=0.0)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "dataset",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="training_runs",
+                        to="datasets.dataset",
+                    ),
+                ),
+                (
+                    "job",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="training_run",
+                        to="jobs.job",
+                    ),
+                ),
+                (
+                    "network",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="training_runs",
+                        to="networks.network",
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="training_runs",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
     ]

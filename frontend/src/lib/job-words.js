@@ -16,6 +16,8 @@ export const RUNNING_TEXT = {
   'filter-attribution': 'Tracing what made each filter fire…',
   'network-registration': 'Checking the model…',
   'dataset-registration': 'Checking the dataset…',
+  comparison: 'Comparing the two networks…',
+  training: 'Training your network…',
 }
 
 export function runningText(kind) {

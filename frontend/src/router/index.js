@@ -29,6 +29,12 @@ const routes = [
     meta: { title: 'Compare', requiresAuth: true },
   },
   {
+    path: '/build',
+    name: 'build',
+    component: () => import('@/modules/build/BuildView.vue'),
+    meta: { title: 'Build & train', requiresAuth: true },
+  },
+  {
     path: '/learn',
     name: 'learn',
     component: () => import('@/modules/learn/LearnView.vue'),

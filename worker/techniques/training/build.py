@@ -27,13 +27,22 @@ def build_model(layers: list[dict], input_shape, classes: int) -> keras.Model:
     for layer, name in zip(layers, layer_names(layers), strict=True):
         kind = layer["type"]
         if kind == "conv":
-            x = kl.Conv2D(layer["filters"], layer["kernel"], strides=layer["stride"],
-                          padding=layer["padding"], activation=_activation(layer["activation"]),
-                          name=name)(x)  # fmt: skip
+            x = kl.Conv2D(
+                layer["filters"],
+                layer["kernel"],
+                strides=layer["stride"],
+                padding=layer["padding"],
+                activation=_activation(layer["activation"]),
+                name=name,
+            )(x)
         elif kind in ("max_pool", "avg_pool"):
             pool = kl.MaxPooling2D if kind == "max_pool" else kl.AveragePooling2D
-            x = pool(layer["pool"], strides=layer["stride"] or layer["pool"],
-                     padding=layer["padding"], name=name)(x)  # fmt: skip
+            x = pool(
+                layer["pool"],
+                strides=layer["stride"] or layer["pool"],
+                padding=layer["padding"],
+                name=name,
+            )(x)
         elif kind == "global_avg_pool":
             x = kl.GlobalAveragePooling2D(name=name)(x)
         elif kind == "batch_norm":

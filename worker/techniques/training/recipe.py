@@ -108,7 +108,9 @@ def _clean(position: int, layer: Any, problems: list[dict]) -> dict | None:
     """One layer with its defaults filled and every setting checked against its range."""
     if not isinstance(layer, dict) or layer.get("type") not in LAYER_TYPES:
         kinds = ", ".join(LAYER_TYPES)
-        problems.append({"layer": position, "message": f"Layer {position}: choose a type ({kinds})."})
+        problems.append(
+            {"layer": position, "message": f"Layer {position}: choose a type ({kinds})."}
+        )
         return None
     kind = layer["type"]
     cleaned: dict[str, Any] = {"type": kind}
@@ -117,8 +119,12 @@ def _clean(position: int, layer: Any, problems: list[dict]) -> dict | None:
         value = layer.get(name, spec[0])
         if len(spec) == 2:  # a word from a list
             if value not in spec[1]:
-                problems.append({"layer": position, "message": f"{label}: {name} must be one of "
-                                 f"{', '.join(spec[1])}."})  # fmt: skip
+                problems.append(
+                    {
+                        "layer": position,
+                        "message": f"{label}: {name} must be one of {', '.join(spec[1])}.",
+                    }
+                )
                 value = spec[0]
         else:
             default, low, high = spec
@@ -127,8 +133,12 @@ def _clean(position: int, layer: Any, problems: list[dict]) -> dict | None:
             number = number and math.isfinite(value)
             if not number or (whole and value != int(value)) or not low <= value <= high:
                 kind_words = "a whole number" if whole else "a number"
-                problems.append({"layer": position, "message": f"{label}: {name} must be "
-                                 f"{kind_words} from {low} to {high}."})  # fmt: skip
+                problems.append(
+                    {
+                        "layer": position,
+                        "message": f"{label}: {name} must be {kind_words} from {low} to {high}.",
+                    }
+                )
                 value = default
             value = int(value) if whole else float(value)
         cleaned[name] = value
@@ -153,7 +163,10 @@ def layer_names(layers: list[dict]) -> list[str]:
 
 
 def check_recipe(
-    layers: Any, input_shape: list[int] | tuple[int, ...], classes: int, limits: Limits | None = None
+    layers: Any,
+    input_shape: list[int] | tuple[int, ...],
+    classes: int,
+    limits: Limits | None = None,
 ) -> Checked:
     """Walk the stack from the input: every layer's output shape and parameters, the output
     layer's, and every problem (a setting out of range, a window larger than the maps it
@@ -166,8 +179,13 @@ def check_recipe(
         problems.append({"layer": None, "message": "The recipe must be a list of layers."})
         return result
     if len(layers) > limits.max_layers:
-        problems.append({"layer": None, "message": f"The stack has {len(layers)} layers; the "
-                         f"limit is {limits.max_layers} layers on this server."})  # fmt: skip
+        problems.append(
+            {
+                "layer": None,
+                "message": f"The stack has {len(layers)} layers; the "
+                f"limit is {limits.max_layers} layers on this server.",
+            }
+        )
         return result
     cleaned = [_clean(i, layer, problems) for i, layer in enumerate(layers, start=1)]
     if problems:
@@ -180,40 +198,66 @@ def check_recipe(
         label = f"Layer {position} ({TYPE_WORDS[kind]})"
         params = 0
         if kind in SPATIAL_ONLY and len(shape) != 3:
-            problems.append({"layer": position, "message": f"{label}: it receives {_words(shape)}, "
-                             "not maps; convolution, pooling and flatten go before the first "
-                             "dense layer (or flatten)."})  # fmt: skip
+            problems.append(
+                {
+                    "layer": position,
+                    "message": f"{label}: it receives {_words(shape)}, "
+                    "not maps; convolution, pooling and flatten go before the first "
+                    "dense layer (or flatten).",
+                }
+            )
             break
         if kind == "conv":
             k, s = layer["kernel"], layer["stride"]
             if layer["padding"] == "valid" and k > min(shape[0], shape[1]):
-                problems.append({"layer": position, "message": f"{label}: a {k}×{k} kernel does "
-                                 f"not fit the {shape[0]}×{shape[1]} maps it receives; use a "
-                                 "smaller kernel or 'same' padding."})  # fmt: skip
+                problems.append(
+                    {
+                        "layer": position,
+                        "message": f"{label}: a {k}×{k} kernel does "
+                        f"not fit the {shape[0]}×{shape[1]} maps it receives; use a "
+                        "smaller kernel or 'same' padding.",
+                    }
+                )
                 break
             params = k * k * shape[2] * layer["filters"] + layer["filters"]
-            out = [_spatial(shape[0], k, s, layer["padding"]),
-                   _spatial(shape[1], k, s, layer["padding"]), layer["filters"]]  # fmt: skip
+            out = [
+                _spatial(shape[0], k, s, layer["padding"]),
+                _spatial(shape[1], k, s, layer["padding"]),
+                layer["filters"],
+            ]
             result.macs += k * k * shape[2] * layer["filters"] * out[0] * out[1]
         elif kind in ("max_pool", "avg_pool"):
             p = layer["pool"]
             s = layer["stride"] or p
             if layer["padding"] == "valid" and p > min(shape[0], shape[1]):
-                problems.append({"layer": position, "message": f"{label}: a {p}×{p} window does "
-                                 f"not fit the {shape[0]}×{shape[1]} maps it receives; use a "
-                                 "smaller window, 'same' padding, or remove it."})  # fmt: skip
+                problems.append(
+                    {
+                        "layer": position,
+                        "message": f"{label}: a {p}×{p} window does "
+                        f"not fit the {shape[0]}×{shape[1]} maps it receives; use a "
+                        "smaller window, 'same' padding, or remove it.",
+                    }
+                )
                 break
-            out = [_spatial(shape[0], p, s, layer["padding"]),
-                   _spatial(shape[1], p, s, layer["padding"]), shape[2]]  # fmt: skip
+            out = [
+                _spatial(shape[0], p, s, layer["padding"]),
+                _spatial(shape[1], p, s, layer["padding"]),
+                shape[2],
+            ]
         elif kind == "global_avg_pool":
             out = [shape[2]]
         elif kind == "flatten":
             out = [math.prod(shape)]
         elif kind == "dense":
             if len(shape) != 1:
-                problems.append({"layer": position, "message": f"{label}: it receives "
-                                 f"{_words(shape)}; add a flatten (or global average pooling) "
-                                 "layer before it."})  # fmt: skip
+                problems.append(
+                    {
+                        "layer": position,
+                        "message": f"{label}: it receives "
+                        f"{_words(shape)}; add a flatten (or global average pooling) "
+                        "layer before it.",
+                    }
+                )
                 break
             params = shape[0] * layer["units"] + layer["units"]
             out = [layer["units"]]
@@ -228,25 +272,49 @@ def check_recipe(
         shape = out
         result.params += params
         result.activations += math.prod(shape)
-        result.rows.append({"index": position, "name": name, "type": kind,
-                            "output_shape": list(shape), "params": params})  # fmt: skip
+        result.rows.append(
+            {
+                "index": position,
+                "name": name,
+                "type": kind,
+                "output_shape": list(shape),
+                "params": params,
+            }
+        )
     if problems:
         return result
     if len(shape) != 1:
-        problems.append({"layer": None, "message": f"The stack ends with {_words(shape)}; end it "
-                         "with a flatten or global average pooling layer (then, if you like, "
-                         "dense layers), so the output layer gets a list of numbers."})  # fmt: skip
+        problems.append(
+            {
+                "layer": None,
+                "message": f"The stack ends with {_words(shape)}; end it "
+                "with a flatten or global average pooling layer (then, if you like, "
+                "dense layers), so the output layer gets a list of numbers.",
+            }
+        )
         return result
     params = shape[0] * classes + classes
     result.params += params
     result.macs += shape[0] * classes
     result.activations += classes
-    result.rows.append({"index": len(cleaned) + 1, "name": "output", "type": "output",
-                        "output_shape": [classes], "params": params})  # fmt: skip
+    result.rows.append(
+        {
+            "index": len(cleaned) + 1,
+            "name": "output",
+            "type": "output",
+            "output_shape": [classes],
+            "params": params,
+        }
+    )
     if result.params > limits.max_params:
-        problems.append({"layer": None, "message": f"This network has {result.params:,} "
-                         f"parameters; the limit is {limits.max_params:,} parameters on this "
-                         "server. Use fewer filters or units, or pool before flattening."})  # fmt: skip
+        problems.append(
+            {
+                "layer": None,
+                "message": f"This network has {result.params:,} "
+                f"parameters; the limit is {limits.max_params:,} parameters on this "
+                "server. Use fewer filters or units, or pool before flattening.",
+            }
+        )
     return result
 
 
@@ -265,8 +333,9 @@ def memory_problem(checked: Checked, input_shape, batch_size: int, limits: Limit
         return None
     per_image = batch_bytes(checked, input_shape, 1) - checked.params * 16
     fits = max(0, (limits.memory_bytes - checked.params * 16) // max(per_image, 1))
-    advice = (f"use a batch of at most {fits}" if fits >= 1 else
-              "use fewer filters or pool earlier")  # fmt: skip
-    return (f"A batch of {batch_size} images needs about {needed / 2**20:,.0f} MB of memory for "
-            f"this network; the memory limit is {limits.memory_bytes / 2**20:,.0f} MB on this "
-            f"server: {advice}.")  # fmt: skip
+    advice = f"use a batch of at most {fits}" if fits >= 1 else "use fewer filters or pool earlier"
+    return (
+        f"A batch of {batch_size} images needs about {needed / 2**20:,.0f} MB of memory for "
+        f"this network; the memory limit is {limits.memory_bytes / 2**20:,.0f} MB on this "
+        f"server: {advice}."
+    )

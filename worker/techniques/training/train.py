@@ -113,11 +113,23 @@ def train_network(
     class Reporter(keras.callbacks.Callback):
         def on_train_batch_end(self, batch, logs=None):
             done = (state["epoch"] - 1) * steps + batch + 1
-            tell(progress, done / total, f"Epoch {state['epoch']} of {settings.epochs}, batch "
-                 f"{batch + 1} of {steps}", stage="training", done=done, total=total)  # fmt: skip
+            tell(
+                progress,
+                done / total,
+                f"Epoch {state['epoch']} of {settings.epochs}, batch {batch + 1} of {steps}",
+                stage="training",
+                done=done,
+                total=total,
+            )
             if on_point is not None and (batch + 1) % every == 0 and batch + 1 < steps:
-                on_point({"kind": "batch", "epoch": round(state["epoch"] - 1 + (batch + 1) / steps, 4),
-                          "loss": float(logs["loss"]), "accuracy": float(logs["accuracy"])})  # fmt: skip
+                on_point(
+                    {
+                        "kind": "batch",
+                        "epoch": round(state["epoch"] - 1 + (batch + 1) / steps, 4),
+                        "loss": float(logs["loss"]),
+                        "accuracy": float(logs["accuracy"]),
+                    }
+                )
 
     history: list[dict] = []
     started = time.perf_counter()
@@ -125,8 +137,15 @@ def train_network(
         state["epoch"] = epoch
         epoch_started = time.perf_counter()
         order = rng.permutation(len(x_train))
-        logs = model.fit(x_train[order], y_train[order], batch_size=settings.batch_size,
-                         epochs=1, shuffle=False, verbose=0, callbacks=[Reporter()]).history  # fmt: skip
+        logs = model.fit(
+            x_train[order],
+            y_train[order],
+            batch_size=settings.batch_size,
+            epochs=1,
+            shuffle=False,
+            verbose=0,
+            callbacks=[Reporter()],
+        ).history
         test_loss, test_accuracy = model.evaluate(x_test, y_test, batch_size=EVAL_BATCH, verbose=0)
         relative = f"{CHECKPOINT_DIR}/{checkpoint_name(epoch)}"
         _atomic(out_dir / relative, lambda path: model.save_weights(path))
