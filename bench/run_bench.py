@@ -249,6 +249,11 @@ def main() -> None:
         "--no-cka", action="store_true", help="skip the layer-similarity (CKA) section (~1 min)"
     )
     parser.add_argument(
+        "--no-training",
+        action="store_true",
+        help="skip the Build & train section (a user-built Tiny VGG trained, ~1 min)",
+    )
+    parser.add_argument(
         "--no-real-size",
         action="store_true",
         help="skip the real-size networks section (keras.applications at 224×224, ~30 min)",
@@ -317,6 +322,7 @@ def main() -> None:
         (args.no_ood, "ood_bench.py"),
         (False, "report_bench.py"),
         (args.no_cka, "cka_bench.py"),
+        (args.no_training, "training_bench.py"),
         (args.no_real_size, "real_size_bench.py"),
     ):
         if not skip:

@@ -81,6 +81,7 @@ def main_pages(page, live_server, network) -> list[tuple[str, str, str]]:
         ),
         ("learn", "/learn", "[data-testid=learn-tour]"),
         ("playground", "/learn/playground", "[data-testid=output-size]"),
+        ("build", "/build", "[data-testid=total-params]"),
         ("lessons", f"/lessons?lesson={lesson['id']}", "[data-testid=lesson-step]"),
         ("models", "/models", "[data-testid=network-row]"),
         ("shared-analysis", _path(shared_analysis["url"]), "[data-testid=layer-row] canvas"),
