@@ -182,6 +182,44 @@ def test_the_quota_refuses_past_the_networks_and_the_time(api, zoo, queued, run_
     assert "of your training time is left (each user has 2 s in all)" in refused.json()["detail"]
 
 
+def test_an_admin_makes_it_public_and_deleting_it_frees_the_quota(
+    api, other_api, make_user, zoo, queued, run_queued, settings
+):
+    import json
+
+    from django.forms.models import model_to_dict
+    from django.test import Client
+
+    settings.CONVSCOPE_TRAINING_NETWORKS_PER_USER = 1
+    run = start(api).json()
+    run_queued()
+    network = Network.objects.get(pk=api.get(f"/api/training-runs/{run['id']}/").json()["network"])
+    assert other_api.get(f"/api/networks/{network.pk}/").status_code == 404
+    # the one way a network becomes public: an administrator ticks it in Django's admin
+    admin = make_user("root", is_superuser=True, is_staff=True)
+    browser = Client()
+    browser.force_login(admin)
+    change = f"/admin/networks/network/{network.pk}/change/"
+    assert browser.get(change).status_code == 200
+    form = {k: v for k, v in model_to_dict(network).items() if v is not None}
+    for name in ("labels", "input_spec", "history", "ood", "calibration"):
+        form[name] = json.dumps(form[name])
+    form.pop("layers", None)
+    form.update(public="on", _save="Save")
+    answer = browser.post(change, form)
+    assert answer.status_code == 302, answer.content.decode()[:2000]
+    network.refresh_from_db()
+    assert network.public and network.source == "trained"
+    assert other_api.get(f"/api/networks/{network.pk}/").status_code == 200
+
+    assert start(api).status_code == 403  # one network kept: the quota is full
+    folder = Path(settings.MEDIA_ROOT) / TrainingRun.objects.get(pk=run["id"]).folder
+    assert folder.is_dir()
+    assert api.delete(f"/api/networks/{network.pk}/").status_code == 204
+    assert not folder.exists()  # its checkpoints and model file went with it
+    assert start(api).status_code == 202
+
+
 def test_uploads_may_not_take_the_trained_names(api, zoo):
     from backend.networks.registration import RegistrationError, RegistrationRequest, check_request
 
