@@ -20,6 +20,9 @@ def test_build_a_network_train_it_and_open_it_in_explore(
     log_in, page, live_server, celery_worker, user, screenshot
 ):
     log_in(page, live_server)
+    # Explore settles first (it puts its default network in the URL, which would cancel a
+    # navigation started meanwhile)
+    page.wait_for_url("**network=*")
     page.get_by_test_id("nav-build").click()
     page.wait_for_url("**/build")
     rows = page.get_by_test_id("layer-row")
