@@ -234,7 +234,15 @@ def test_cancel_stops_the_training_at_the_next_batch(api, zoo, queued):
     response = start(api, epochs=20, images=1400, batch_size=8)
     assert response.status_code == 202, response.content
     run_id, job_id = response.json()["id"], response.json()["job"]["id"]
-    worker = threading.Thread(target=run_job, args=(queued.pop(0)["job_id"],))
+    def work(job: int) -> None:
+        from django.db import connection
+
+        try:
+            run_job(job)
+        finally:
+            connection.close()  # this thread's own: PostgreSQL must not keep it open
+
+    worker = threading.Thread(target=work, args=(queued.pop(0)["job_id"],))
     worker.start()
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and not TrainingRun.objects.get(pk=run_id).history:

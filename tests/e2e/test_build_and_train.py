@@ -55,6 +55,18 @@ def test_build_a_network_train_it_and_open_it_in_explore(
     page.locator("[data-testid=layer-row][data-index='4'] [data-testid=remove-layer]").click()
     problem.wait_for(state="detached")
 
+    # too long for the worker: refused before anything runs, the limit named
+    page.get_by_test_id("preset-tiny-vgg").click()
+    page.get_by_test_id("train-images").fill("60000")
+    page.get_by_test_id("train-epochs").fill("50")
+    too_long = page.get_by_test_id("stack-problem")
+    too_long.wait_for()
+    assert "the time limit for training is 15 minutes" in too_long.inner_text()
+    assert page.get_by_test_id("start-training").is_disabled()
+    screenshot("build-time-limit")
+    page.get_by_test_id("preset-small").click()
+    page.locator("[data-testid=layer-row][data-index='1'] [data-testid=setting-filters]").fill("4")
+
     page.get_by_test_id("train-title").fill("Class demo")
     page.get_by_test_id("train-images").fill("1000")
     page.get_by_test_id("train-epochs").fill("2")
@@ -71,6 +83,10 @@ def test_build_a_network_train_it_and_open_it_in_explore(
     assert points >= 4  # points within the epochs and both epochs' ends
     assert page.get_by_test_id("epoch-table").locator("tbody tr").count() == 2
     assert page.get_by_test_id("curve-accuracy").locator(".test circle").count() == 2
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=earlier-runs]')"
+        "?.innerText.includes('Class demo')"
+    )
     screenshot("build-trained")
 
     from backend.networks.models import Network

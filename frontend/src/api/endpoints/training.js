@@ -9,5 +9,7 @@ export const trainingApi = {
   check: (body, opts) => request('/api/training-runs/check/', { method: 'POST', json: body, ...opts }),
   /** Start training (202 with the run and its job; 400/403 with a sentence naming the limit). */
   create: (body, opts) => request('/api/training-runs/', { method: 'POST', json: body, ...opts }),
+  /** Your runs, newest first. */
+  list: (opts) => request('/api/training-runs/', opts),
   get: (id, opts) => request(`/api/training-runs/${enc(id)}/`, opts),
 }
