@@ -234,6 +234,7 @@ def test_cancel_stops_the_training_at_the_next_batch(api, zoo, queued):
     response = start(api, epochs=20, images=1400, batch_size=8)
     assert response.status_code == 202, response.content
     run_id, job_id = response.json()["id"], response.json()["job"]["id"]
+
     def work(job: int) -> None:
         from django.db import connection
 
