@@ -24,6 +24,8 @@ TASK_QUEUES: dict[str, CeleryQueue] = {
     "evaluations.run_dataset_view": CeleryQueue.CPU_HEAVY,
     # Two networks over the test split (answers, or every layer pair's CKA): seconds to minutes.
     "comparisons.run_comparison": CeleryQueue.CPU_HEAVY,
+    # A picture's VAE neighbourhood: a few hundred decodes and forward passes, seconds.
+    "neighbourhoods.run_neighbourhood": CeleryQueue.DEFAULT,
     # Registering a model (a sandboxed load) or a dataset (decoding a zip): seconds to minutes.
     "networks.register_network": CeleryQueue.CPU_HEAVY,
     "datasets.register_dataset": CeleryQueue.CPU_HEAVY,

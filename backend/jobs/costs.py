@@ -201,3 +201,23 @@ def fit_comparison(network_a, network_b, images: int, task_name: str, *, layers:
         else "These networks are too large to compare on this server."
     )
     raise TooCostly(cost.refusal(what, label, job, limit, advice))
+
+
+def check_neighbourhood(network, pictures: int, task_name: str):
+    """The neighbourhood view labels every decoded neighbour and path picture with the network:
+    one forward pass each (the VAE and the student cost little next to a real-size network)."""
+    macs = cost.network_macs(network.layers)
+    limit = _limit(task_name)
+    job = cost.estimate(pictures, macs, _throughput())
+    if job.fits(limit):
+        return job
+    fewer = max(0, math.floor(pictures * limit * cost.HEADROOM / job.seconds))
+    raise TooCostly(
+        cost.refusal(
+            f"Labelling {pictures} neighbours",
+            _label(network),
+            job,
+            limit,
+            f"Ask for at most {fewer} neighbours." if fewer >= 20 else "Use a smaller network.",
+        )
+    )

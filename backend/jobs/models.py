@@ -28,6 +28,7 @@ class JobKind(models.TextChoices):
     NETWORK_REGISTRATION = "network-registration"
     DATASET_REGISTRATION = "dataset-registration"
     COMPARISON = "comparison"
+    NEIGHBOURHOOD = "neighbourhood"
 
 
 class Job(models.Model):

@@ -11,6 +11,7 @@ def queued(monkeypatch) -> list[dict]:
     from backend.evaluations import tasks as evaluation_tasks
     from backend.explanations import tasks as explanation_tasks
     from backend.features import tasks as feature_tasks
+    from backend.neighbourhoods import tasks as neighbourhood_tasks
     from backend.networks import tasks as network_tasks
 
     sent: list[dict] = []
@@ -26,6 +27,7 @@ def queued(monkeypatch) -> list[dict]:
     monkeypatch.setattr(network_tasks.register_network, "apply_async", fake_apply_async)
     monkeypatch.setattr(dataset_tasks.register_dataset, "apply_async", fake_apply_async)
     monkeypatch.setattr(comparison_tasks.run_comparison, "apply_async", fake_apply_async)
+    monkeypatch.setattr(neighbourhood_tasks.run_neighbourhood, "apply_async", fake_apply_async)
     return sent
 
 

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "backend.features",
     "backend.annotations",
     "backend.comparisons",
+    "backend.neighbourhoods",
 ]
 
 MIDDLEWARE = [
