@@ -29,6 +29,7 @@ class JobKind(models.TextChoices):
     DATASET_REGISTRATION = "dataset-registration"
     COMPARISON = "comparison"
     NEIGHBOURHOOD = "neighbourhood"
+    VAE_TRAINING = "vae-training"
 
 
 class Job(models.Model):

@@ -2,8 +2,13 @@
 
 from backend.core.results import store_result
 from backend.jobs.runner import ComputeJob, Work, register
-from backend.neighbourhoods import services
-from backend.neighbourhoods.models import Neighbourhood, NeighbourhoodResult
+from backend.neighbourhoods import services, vae_services
+from backend.neighbourhoods.models import (
+    DatasetVae,
+    Neighbourhood,
+    NeighbourhoodResult,
+    VaeTraining,
+)
 
 
 class NeighbourhoodJob(ComputeJob):
@@ -34,4 +39,29 @@ class NeighbourhoodJob(ComputeJob):
         return store_result(NeighbourhoodResult, {"params_key": work.context["key"]}, values)
 
 
+class VaeTrainingJob(ComputeJob):
+    """A VAE trained for a registered dataset (never reused: each job trains one)."""
+
+    kinds = ("vae-training",)
+    request_name = "vae_training"
+    routes = {"vae-training": "vae-detail"}
+    what = "VAE training"
+    timeout_advice = "register a smaller dataset (fewer or smaller pictures)."
+
+    def requests(self):
+        return VaeTraining.objects.select_related("dataset")
+
+    def prepare(self, request: VaeTraining) -> Work:
+        return Work(None, vae_services.result_directory(request))
+
+    def compute(self, request: VaeTraining, work: Work, out_dir, progress) -> dict:
+        return vae_services.compute(request, out_dir, progress=progress)
+
+    def store(self, request: VaeTraining, work: Work, manifest: dict) -> DatasetVae:
+        return DatasetVae.objects.create(
+            dataset=request.dataset, directory=work.directory, summary=manifest
+        )
+
+
 register(NeighbourhoodJob())
+register(VaeTrainingJob())

@@ -50,3 +50,41 @@ class Neighbourhood(models.Model):
 
     def __str__(self) -> str:
         return f"neighbourhood {self.pk} of {self.dataset}[{self.index}]"
+
+
+class DatasetVae(StoredFolderMixin, models.Model):
+    """A VAE trained by a job for a registered dataset (the zoo datasets ship theirs):
+    ``encoder.keras``, ``decoder.keras`` and ``manifest.json`` in ``directory``."""
+
+    dataset = models.ForeignKey("datasets.Dataset", on_delete=models.CASCADE, related_name="vaes")
+    directory = models.CharField(max_length=400)  # relative to MEDIA_ROOT
+    summary = models.JSONField(default=dict)  # the manifest
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"VAE of {self.dataset_id} ({self.pk})"
+
+
+class VaeTraining(models.Model):
+    """A user's request: train a VAE for a registered dataset (private to them)."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="vae_trainings"
+    )
+    dataset = models.ForeignKey(
+        "datasets.Dataset", on_delete=models.CASCADE, related_name="vae_trainings"
+    )
+    job = models.OneToOneField("jobs.Job", on_delete=models.CASCADE, related_name="vae_training")
+    result = models.ForeignKey(
+        DatasetVae, null=True, blank=True, on_delete=models.SET_NULL, related_name="requests"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"VAE training {self.pk}"

@@ -15,7 +15,7 @@ from django.db import transaction
 from backend.jobs import costs
 from backend.jobs import services as jobs
 from backend.jobs.models import JobKind, JobStatus
-from backend.neighbourhoods.models import Neighbourhood, NeighbourhoodResult
+from backend.neighbourhoods.models import DatasetVae, Neighbourhood, NeighbourhoodResult
 from backend.networks.models import Network
 from model_zoo.vae.store import VaeFiles, zoo_vae
 
@@ -31,9 +31,21 @@ class RequestInvalid(ValueError):
 
 
 def vae_for(dataset_name: str) -> VaeFiles | None:
-    """The dataset's VAE, when one is shipped and complete."""
+    """The dataset's VAE: the zoo's shipped one, else the latest one a job trained for it
+    (its files fetched to this machine); None when it has none."""
     files = zoo_vae(dataset_name)
-    return files if files is not None and files.is_complete() else None
+    if files is not None:
+        return files if files.is_complete() else None
+    trained = stored_vae(dataset_name)
+    return VaeFiles(trained.local_dir()) if trained is not None else None
+
+
+def stored_vae(dataset_name: str) -> DatasetVae | None:
+    """The latest VAE trained for a registered dataset whose files still exist."""
+    for trained in DatasetVae.objects.filter(dataset__name=dataset_name)[:3]:
+        if trained.is_stored():
+            return trained
+    return None
 
 
 def _test_size(dataset_name: str) -> int:
@@ -51,10 +63,16 @@ def clean_params(network: Network, data: dict) -> dict:
         )
     dataset = network.dataset.name
     files = vae_for(dataset)
+    if files is None and zoo_vae(dataset) is not None:
+        raise RequestInvalid(
+            f"The VAE shipped for {dataset} is missing or damaged on this server "
+            f"({zoo_vae(dataset).directory.name}); an administrator can restore it with git."
+        )
     if files is None:
         raise RequestInvalid(
-            f"There is no VAE for {dataset}, so its pictures have no neighbourhood to draw. "
-            "VAEs are shipped for the zoo datasets (fashion-mnist, digits)."
+            f"There is no VAE for {dataset} yet, so its pictures have no neighbourhood to "
+            "draw. Train one for it first (POST /api/vaes/ with the dataset's name; the zoo "
+            "datasets fashion-mnist and digits ship theirs)."
         )
     index = data.get("index")
     size = _test_size(dataset)

@@ -15,3 +15,17 @@ def run_neighbourhood(*, job_id: int) -> None:
     from backend.jobs.runner import run_job
 
     run_job(job_id)
+
+
+@shared_task(
+    name="neighbourhoods.train_vae",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=900,
+    time_limit=960,
+    ignore_result=True,
+)
+def train_vae(*, job_id: int) -> None:
+    from backend.jobs.runner import run_job
+
+    run_job(job_id)

@@ -28,6 +28,7 @@ def queued(monkeypatch) -> list[dict]:
     monkeypatch.setattr(dataset_tasks.register_dataset, "apply_async", fake_apply_async)
     monkeypatch.setattr(comparison_tasks.run_comparison, "apply_async", fake_apply_async)
     monkeypatch.setattr(neighbourhood_tasks.run_neighbourhood, "apply_async", fake_apply_async)
+    monkeypatch.setattr(neighbourhood_tasks.train_vae, "apply_async", fake_apply_async)
     return sent
 
 

@@ -101,3 +101,55 @@ def test_others_requests_and_private_networks_are_not_found(api, other_api, zoo,
     response = other_api.post("/api/neighbourhoods/", {"network": private.pk, "index": 0},
                               format="json")  # fmt: skip
     assert response.status_code == 404
+
+
+def test_a_registered_dataset_gets_a_vae_by_a_job(api, other_api, zoo, run_queued):
+    """A registered dataset has no VAE until a job trains one by the default recipe; its
+    manifest's test-split figures are those of the stored files, and its test pictures then
+    get neighbourhoods (here for a network linked to it)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from backend.datasets.models import Dataset
+    from backend.neighbourhoods.services import vae_for
+    from tests.backend.test_dataset_registration_api import make_zip
+
+    upload = SimpleUploadedFile("shapes.zip", make_zip(per_class=10))
+    response = api.post("/api/datasets/", {"file": upload, "name": "shapes"}, format="multipart")
+    assert response.status_code == 202, response.content
+    run_queued()
+    network = zoo["tiny-vgg"]
+    network.dataset = Dataset.objects.get(name="shapes")
+    network.save()
+    refused = api.post("/api/neighbourhoods/", {"network": network.pk, "index": 0}, format="json")
+    assert refused.status_code == 400 and "no VAE for shapes yet" in refused.json()["detail"]
+    assert other_api.post("/api/vaes/", {"dataset": "shapes"}, format="json").status_code == 404
+    made = api.post("/api/vaes/", {"dataset": "shapes"}, format="json")
+    assert made.status_code == 202, made.content
+    again = api.post("/api/vaes/", {"dataset": "shapes"}, format="json")
+    assert again.status_code == 400 and "being trained already" in again.json()["detail"]
+    run_queued()
+    training = api.get(f"/api/vaes/{made.json()['id']}/").json()
+    assert training["job"]["status"] == "succeeded", training["job"]["message"]
+    manifest = training["manifest"]
+    assert manifest["dataset"] == "shapes" and manifest["latent"] == 8
+    # the stored files give the manifest's figures again
+    from datasets.registry import get_dataset
+    from model_zoo.vae.train import evaluate_vae
+    from worker.runtime.model_loading import load_stored_model
+
+    files = vae_for("shapes")
+    assert files is not None and files.is_complete()
+    test_images, _ = get_dataset("shapes").load("test")
+    measured = evaluate_vae(
+        load_stored_model(files.encoder_path), load_stored_model(files.decoder_path), test_images
+    )
+    assert measured["reconstruction"] == pytest.approx(manifest["test"]["reconstruction"], rel=1e-3)
+    body = {"network": network.pk, "index": 0, "neighbours": 40}
+    response = api.post("/api/neighbourhoods/", body, format="json")
+    assert response.status_code == 202, response.content
+    run_queued()
+    result = api.get(f"/api/neighbourhoods/{response.json()['id']}/").json()
+    assert result["job"]["status"] == "succeeded", result["job"]["message"]
+    assert len(result["summary"]["neighbours"]["labels"]) == 40
+    zoo_refused = api.post("/api/vaes/", {"dataset": "fashion-mnist"}, format="json")
+    assert zoo_refused.status_code == 400 and "ships its own VAE" in zoo_refused.json()["detail"]

@@ -133,6 +133,14 @@ TABLE: dict[tuple[str, str], dict] = {
     ("GET", "/api/comparisons/{id}/"): PRIVATE,
     # without a cell (true, predicted) the owner's request is refused as a request: 400
     ("GET", "/api/comparisons/{id}/examples/"): {**PRIVATE, "owner": OK, "admin": OK},
+    ("GET", "/api/neighbourhoods/"): PRIVATE_LIST,
+    ("POST", "/api/neighbourhoods/"): CREATE,
+    ("GET", "/api/neighbourhoods/{id}/"): PRIVATE,
+    ("GET", "/api/neighbourhoods/{id}/neighbours/"): PRIVATE,
+    ("GET", "/api/neighbourhoods/{id}/path/"): PRIVATE,
+    ("GET", "/api/vaes/"): PRIVATE_LIST,
+    ("POST", "/api/vaes/"): CREATE,
+    ("GET", "/api/vaes/{id}/"): PRIVATE,
     ("GET", "/api/analyses/{id}/report/"): PRIVATE,
     ("GET", "/api/evaluations/{id}/report/"): PRIVATE,
     ("GET", "/api/annotations/"): PRIVATE_LIST,
@@ -180,6 +188,8 @@ LISTS = {
     "/api/filter-rankings/": "filter_ranking",
     "/api/filter-attributions/": "filter_attribution",
     "/api/comparisons/": "comparison",
+    "/api/neighbourhoods/": "neighbourhood",
+    "/api/vaes/": "vae_training",
     "/api/annotations/": "annotation",
     "/api/jobs/": "job",
     "/api/lessons/": "lesson",
@@ -280,6 +290,8 @@ def world(zoo, make_user, queued, run_queued) -> dict:
     filter_attribution = done(api, "/api/filter-attributions/", filters, run_queued)
     pair = {"kind": "test-split", "network_a": tiny.pk, "network_b": tiny.pk, "epoch_a": 1}
     comparison = done(api, "/api/comparisons/", pair, run_queued)
+    nearby = {"network": tiny.pk, "index": 0, "neighbours": 20}
+    neighbourhood = done(api, "/api/neighbourhoods/", nearby, run_queued)
     annotation = api.post(
         "/api/annotations/",
         {"network": tiny.pk, "layer": "conv_2_1", "filter": 0, "verdict": "useful", "note": "-"},
@@ -287,6 +299,7 @@ def world(zoo, make_user, queued, run_queued) -> dict:
     ).json()
     upload = SimpleUploadedFile("mine.zip", png_zip())
     done(api, "/api/datasets/", {"file": upload, "name": "owners-set"}, run_queued, multipart=True)
+    vae_training = done(api, "/api/vaes/", {"dataset": "owners-set"}, run_queued)
     lesson = api.post(
         "/api/lessons/",
         {
@@ -325,6 +338,8 @@ def world(zoo, make_user, queued, run_queued) -> dict:
             "filter_ranking": ranking["id"],
             "filter_attribution": filter_attribution["id"],
             "comparison": comparison["id"],
+            "neighbourhood": neighbourhood["id"],
+            "vae_training": vae_training["id"],
             "annotation": annotation["id"],
             "job": analysis["job"]["id"],
             "lesson": lesson["id"],
@@ -354,6 +369,8 @@ def resource_of(path: str) -> str:
         ("/api/filter-rankings/", "filter_ranking"),
         ("/api/filter-attributions/", "filter_attribution"),
         ("/api/comparisons/", "comparison"),
+        ("/api/neighbourhoods/", "neighbourhood"),
+        ("/api/vaes/", "vae_training"),
         ("/api/annotations/", "annotation"),
         ("/api/jobs/", "job"),
         ("/api/lessons/", "lesson"),
