@@ -61,8 +61,12 @@ def fit_student(
         weights = np.zeros((len(classes), pixels.shape[1]))
         student = Student(classes, weights, np.zeros(len(classes)), None, 1.0, len(held))
     else:
+        from threadpoolctl import threadpool_limits
+
         model = LogisticRegression(C=1.0 / regularisation, max_iter=2000, random_state=seed)
-        model.fit(pixels[fit], labels[fit])
+        # One BLAS thread: on a few hundred rows, threads (beside TensorFlow's) cost 10-50×.
+        with threadpool_limits(1):
+            model.fit(pixels[fit], labels[fit])
         weights = np.zeros((len(classes), pixels.shape[1]))
         bias = np.full(len(classes), -np.inf)  # a class unseen in the fit is never predicted
         fitted = model.classes_.tolist()
