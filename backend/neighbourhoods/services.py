@@ -18,12 +18,12 @@ from backend.jobs.models import JobKind, JobStatus
 from backend.neighbourhoods.models import DatasetVae, Neighbourhood, NeighbourhoodResult
 from backend.networks.models import Network
 from model_zoo.vae.store import VaeFiles, zoo_vae
+from worker.techniques.neighbourhood.files import VERSION
 
 TASK = "neighbourhoods.run_neighbourhood"
 DEFAULTS = {"neighbours": 200, "radius": 1.0, "regularisation": 1.0, "seed": 0}
 LIMITS = {"neighbours": (20, 1000), "radius": (0.05, 5.0), "regularisation": (1e-4, 1e4)}
 PATH_STEPS = 10
-VERSION = 1
 
 
 class RequestInvalid(ValueError):

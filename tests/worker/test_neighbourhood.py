@@ -119,3 +119,25 @@ def test_settings_out_of_range_are_refused():
         NeighbourhoodParams(radius=9).check()
     with pytest.raises(ValueError, match="neighbours must be between"):
         NeighbourhoodParams(neighbours=5000).check()
+
+
+def test_notes_say_when_the_reading_is_weak():
+    from worker.techniques.neighbourhood.view import plain_notes
+
+    names = ["T-shirt", "Trouser", "Shirt"]
+    counts = np.array([190, 9, 1])
+    notes = plain_notes(counts, [0, 1, 2], 2, 0, 0, names)
+    assert notes == [
+        "Only 1 Shirt among the 200 neighbours: the student's weights for that class rest on "
+        "very few pictures. Increase the radius or the neighbours."
+    ]
+    assert plain_notes(np.array([150, 50, 0]), [0, 1], 2, 0, 0, names)[0].startswith(
+        "No neighbour was labelled Shirt"
+    )
+    assert plain_notes(np.array([200, 0, 0]), [0], 2, 0, 0, names)[0].startswith(
+        "All 200 neighbours were labelled T-shirt"
+    )
+    assert plain_notes(np.array([100, 50, 50]), [0, 1, 2], 2, 0, 1, names) == [
+        "The VAE's copy of the picture is labelled Trouser, not T-shirt: the neighbourhood is "
+        "that of a slightly different picture."
+    ]

@@ -14,12 +14,12 @@ from pathlib import Path
 
 import numpy as np
 
-from worker.techniques.neighbourhood.files import NEIGHBOURS_FILE, PATH_FILE
+from worker.techniques.neighbourhood.files import NEIGHBOURS_FILE, PATH_FILE, VERSION
 from worker.techniques.neighbourhood.student import fit_student
 from worker.techniques.neighbourhood.vae import Vae
 from worker.techniques.progress import Progress, tell
 
-VERSION = 1
+FEW = 5  # fewer neighbours of a class than this: its student weights are said to be shaky
 
 Teacher = Callable[[np.ndarray], np.ndarray]  # uint8 N×H×W×C -> N×K probabilities
 
@@ -113,25 +113,8 @@ def explore(
         path_position = np.arange(len(path_codes)) - len(to_true)
 
     counts = np.bincount(labels, minlength=len(own_probs))
-    notes = []
-    if len(student.classes) == 1:
-        notes.append(
-            f"All {params.neighbours} neighbours were labelled "
-            f"{class_names[student.classes[0]]}: nothing nearby changes the network's answer. "
-            "Increase the radius to reach a border between classes."
-        )
-    elif student.push(predicted, true_label) is None and predicted != true_label:
-        missing = [c for c in (predicted, true_label) if c not in student.classes]
-        notes.append(
-            f"No neighbour was labelled {class_names[missing[0]]}, so the student cannot say "
-            "which pixels separate the two classes. Increase the radius."
-        )
     recon_label = int(path_labels[len(to_true)])
-    if recon_label != predicted:
-        notes.append(
-            f"The VAE's copy of the picture is labelled {class_names[recon_label]}, not "
-            f"{class_names[predicted]}: the neighbourhood is that of a slightly different picture."
-        )
+    notes = plain_notes(counts, student.classes, true_label, predicted, recon_label, class_names)
     summary = {
         "version": VERSION,
         "params": {
@@ -178,6 +161,45 @@ def explore(
     }
     tell(progress, 1.0, "Done", stage="done")
     return summary, {NEIGHBOURS_FILE: pictures, PATH_FILE: path_pictures}
+
+
+def plain_notes(
+    counts: np.ndarray,
+    student_classes: list[int],
+    true_label: int,
+    predicted: int,
+    recon_label: int,
+    class_names: Sequence[str],
+) -> list[str]:
+    """Sentences that say when the view's reading is weak: one label only, a class missing or
+    with very few neighbours, or a VAE copy the network answers differently."""
+    neighbours = int(np.sum(counts))
+    notes = []
+    if len(student_classes) == 1:
+        notes.append(
+            f"All {neighbours} neighbours were labelled "
+            f"{class_names[student_classes[0]]}: nothing nearby changes the network's answer. "
+            "Increase the radius to reach a border between classes."
+        )
+    elif predicted != true_label and not {predicted, true_label} <= set(student_classes):
+        missing = [c for c in (predicted, true_label) if c not in student_classes]
+        notes.append(
+            f"No neighbour was labelled {class_names[missing[0]]}, so the student cannot say "
+            "which pixels separate the two classes. Increase the radius."
+        )
+    few = [c for c in dict.fromkeys((true_label, predicted)) if 0 < counts[c] < FEW]
+    if len(student_classes) > 1 and few:
+        named = " and ".join(f"{counts[c]} {class_names[c]}" for c in few)
+        notes.append(
+            f"Only {named} among the {neighbours} neighbours: the student's weights for "
+            "that class rest on very few pictures. Increase the radius or the neighbours."
+        )
+    if recon_label != predicted:
+        notes.append(
+            f"The VAE's copy of the picture is labelled {class_names[recon_label]}, not "
+            f"{class_names[predicted]}: the neighbourhood is that of a slightly different picture."
+        )
+    return notes
 
 
 def _row(student, label: int) -> np.ndarray | None:
