@@ -317,6 +317,7 @@ def main() -> None:
     for skip, script in (
         (args.no_attribution, "attribution_bench.py"),
         (args.no_filters, "filter_attribution_bench.py"),
+        (args.no_filters, "neighbourhood_bench.py"),
         (args.no_dataset, "dataset_bench.py"),
         (args.no_feature_vis, "feature_vis_bench.py"),
         (args.no_ood, "ood_bench.py"),

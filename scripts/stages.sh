@@ -43,7 +43,8 @@ test_pass() {
   local name="$1" start=$SECONDS rc=0 log summary
   shift
   log="$ROOT/var/test-logs/pass-$(printf '%s' "$name" | tr -c 'A-Za-z0-9' '-').log"
-  "$VENV/bin/pytest" --durations=20 "$@" >"$log" 2>&1 || rc=$?
+  # the JUnit file keeps every test's time (var/test-logs/*.xml: which files to move or trim)
+  "$VENV/bin/pytest" --durations=20 --junitxml="${log%.log}.xml" "$@" >"$log" 2>&1 || rc=$?
   if [ "$rc" = 5 ] && [ -n "${PYTEST_EXTRA:-}" ]; then rc=0; fi
   summary="$(grep -E '^=+ .*(passed|failed|error|no tests ran).* =+$' "$log" | tail -1 | tr -d '=')"
   {

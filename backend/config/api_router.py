@@ -31,6 +31,8 @@ from backend.explanations.api.views import (
 )
 from backend.features.api.views import FeatureVisViewSet
 from backend.jobs.api.views import JobViewSet
+from backend.neighbourhoods.api.vae_views import VaeTrainingViewSet
+from backend.neighbourhoods.api.views import NeighbourhoodViewSet
 from backend.networks.api.uploads import ModelUploadViewSet
 from backend.networks.api.views import NetworkViewSet
 from backend.reports.responses import AnalysisReportView, EvaluationReportView
@@ -55,6 +57,8 @@ router.register("feature-vis", FeatureVisViewSet, basename="feature-vis")
 router.register("filter-rankings", FilterRankingViewSet, basename="filter-ranking")
 router.register("comparisons", ComparisonViewSet, basename="comparison")
 router.register("training-runs", TrainingRunViewSet, basename="training-run")
+router.register("neighbourhoods", NeighbourhoodViewSet, basename="neighbourhood")
+router.register("vaes", VaeTrainingViewSet, basename="vae")
 router.register("annotations", FilterAnnotationViewSet, basename="annotation")
 router.register("jobs", JobViewSet, basename="job")
 router.register("lessons", LessonViewSet, basename="lesson")

@@ -26,6 +26,10 @@ TASK_QUEUES: dict[str, CeleryQueue] = {
     "comparisons.run_comparison": CeleryQueue.CPU_HEAVY,
     # Training a user-built network (Build & train): seconds to minutes, bounded by its limit.
     "training.run_training": CeleryQueue.CPU_HEAVY,
+    # A picture's VAE neighbourhood: a few hundred decodes and forward passes, seconds.
+    "neighbourhoods.run_neighbourhood": CeleryQueue.DEFAULT,
+    # Training a registered dataset's VAE: minutes.
+    "neighbourhoods.train_vae": CeleryQueue.CPU_HEAVY,
     # Registering a model (a sandboxed load) or a dataset (decoding a zip): seconds to minutes.
     "networks.register_network": CeleryQueue.CPU_HEAVY,
     "datasets.register_dataset": CeleryQueue.CPU_HEAVY,

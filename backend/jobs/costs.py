@@ -234,3 +234,23 @@ def check_training(
         f"limit for training is {cost.readable_seconds(limit)}. {advice}"
     )
     raise TooCostly(return_text)
+
+
+def check_neighbourhood(network, pictures: int, task_name: str):
+    """The neighbourhood view labels every decoded neighbour and path picture with the network:
+    one forward pass each (the VAE and the student cost little next to a real-size network)."""
+    macs = cost.network_macs(network.layers)
+    limit = _limit(task_name)
+    job = cost.estimate(pictures, macs, _throughput())
+    if job.fits(limit):
+        return job
+    fewer = max(0, math.floor(pictures * limit * cost.HEADROOM / job.seconds))
+    raise TooCostly(
+        cost.refusal(
+            f"Labelling {pictures} neighbours",
+            _label(network),
+            job,
+            limit,
+            f"Ask for at most {fewer} neighbours." if fewer >= 20 else "Use a smaller network.",
+        )
+    )

@@ -29,6 +29,8 @@ class JobKind(models.TextChoices):
     DATASET_REGISTRATION = "dataset-registration"
     COMPARISON = "comparison"
     TRAINING = "training"
+    NEIGHBOURHOOD = "neighbourhood"
+    VAE_TRAINING = "vae-training"
 
 
 class Job(models.Model):

@@ -11,6 +11,7 @@ def queued(monkeypatch) -> list[dict]:
     from backend.evaluations import tasks as evaluation_tasks
     from backend.explanations import tasks as explanation_tasks
     from backend.features import tasks as feature_tasks
+    from backend.neighbourhoods import tasks as neighbourhood_tasks
     from backend.networks import tasks as network_tasks
     from backend.training import tasks as training_tasks
 
@@ -28,6 +29,8 @@ def queued(monkeypatch) -> list[dict]:
     monkeypatch.setattr(dataset_tasks.register_dataset, "apply_async", fake_apply_async)
     monkeypatch.setattr(comparison_tasks.run_comparison, "apply_async", fake_apply_async)
     monkeypatch.setattr(training_tasks.run_training, "apply_async", fake_apply_async)
+    monkeypatch.setattr(neighbourhood_tasks.run_neighbourhood, "apply_async", fake_apply_async)
+    monkeypatch.setattr(neighbourhood_tasks.train_vae, "apply_async", fake_apply_async)
     return sent
 
 

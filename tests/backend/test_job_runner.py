@@ -62,6 +62,11 @@ def requests_for_every_kind(api, zoo, tmp_path) -> dict[str, tuple[str, dict, st
             {"dataset": "digits", "layers": [{"type": "flatten"}], "epochs": 1, "images": 200},
             "json",
         ),
+        "neighbourhood": (
+            "neighbourhoods",
+            {"network": network, "index": 3, "neighbours": 20},
+            "json",
+        ),
         "filter-attribution": (
             "filter-attributions",
             {"analysis": analysis.json()["id"], "layer": "conv_1_1"},
@@ -93,6 +98,8 @@ def requests_for_every_kind(api, zoo, tmp_path) -> dict[str, tuple[str, dict, st
             {"file": SimpleUploadedFile("shapes.zip", make_zip()), "name": "walked-shapes"},
             "multipart",
         ),
+        # after the registration above: it trains the VAE of the dataset registered there
+        "vae-training": ("vaes", {"dataset": "walked-shapes"}, "json"),
     }
 
 

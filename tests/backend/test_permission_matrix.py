@@ -139,6 +139,14 @@ TABLE: dict[tuple[str, str], dict] = {
     # the live check of a layer stack: any signed-in user's own request (an empty one is 400)
     ("POST", "/api/training-runs/check/"): CREATE,
     ("GET", "/api/training-runs/options/"): SIGNED_IN,
+    ("GET", "/api/neighbourhoods/"): PRIVATE_LIST,
+    ("POST", "/api/neighbourhoods/"): CREATE,
+    ("GET", "/api/neighbourhoods/{id}/"): PRIVATE,
+    ("GET", "/api/neighbourhoods/{id}/neighbours/"): PRIVATE,
+    ("GET", "/api/neighbourhoods/{id}/path/"): PRIVATE,
+    ("GET", "/api/vaes/"): PRIVATE_LIST,
+    ("POST", "/api/vaes/"): CREATE,
+    ("GET", "/api/vaes/{id}/"): PRIVATE,
     ("GET", "/api/analyses/{id}/report/"): PRIVATE,
     ("GET", "/api/evaluations/{id}/report/"): PRIVATE,
     ("GET", "/api/annotations/"): PRIVATE_LIST,
@@ -187,6 +195,8 @@ LISTS = {
     "/api/filter-attributions/": "filter_attribution",
     "/api/comparisons/": "comparison",
     "/api/training-runs/": "training_run",
+    "/api/neighbourhoods/": "neighbourhood",
+    "/api/vaes/": "vae_training",
     "/api/annotations/": "annotation",
     "/api/jobs/": "job",
     "/api/lessons/": "lesson",
@@ -289,6 +299,8 @@ def world(zoo, make_user, queued, run_queued) -> dict:
     comparison = done(api, "/api/comparisons/", pair, run_queued)
     recipe = {"dataset": "digits", "layers": [{"type": "flatten"}], "epochs": 1, "images": 200}
     training_run = done(api, "/api/training-runs/", recipe, run_queued)
+    nearby = {"network": tiny.pk, "index": 0, "neighbours": 20}
+    neighbourhood = done(api, "/api/neighbourhoods/", nearby, run_queued)
     annotation = api.post(
         "/api/annotations/",
         {"network": tiny.pk, "layer": "conv_2_1", "filter": 0, "verdict": "useful", "note": "-"},
@@ -296,6 +308,7 @@ def world(zoo, make_user, queued, run_queued) -> dict:
     ).json()
     upload = SimpleUploadedFile("mine.zip", png_zip())
     done(api, "/api/datasets/", {"file": upload, "name": "owners-set"}, run_queued, multipart=True)
+    vae_training = done(api, "/api/vaes/", {"dataset": "owners-set"}, run_queued)
     lesson = api.post(
         "/api/lessons/",
         {
@@ -335,6 +348,8 @@ def world(zoo, make_user, queued, run_queued) -> dict:
             "filter_attribution": filter_attribution["id"],
             "comparison": comparison["id"],
             "training_run": training_run["id"],
+            "neighbourhood": neighbourhood["id"],
+            "vae_training": vae_training["id"],
             "annotation": annotation["id"],
             "job": analysis["job"]["id"],
             "lesson": lesson["id"],
@@ -365,6 +380,8 @@ def resource_of(path: str) -> str:
         ("/api/filter-attributions/", "filter_attribution"),
         ("/api/comparisons/", "comparison"),
         ("/api/training-runs/", "training_run"),
+        ("/api/neighbourhoods/", "neighbourhood"),
+        ("/api/vaes/", "vae_training"),
         ("/api/annotations/", "annotation"),
         ("/api/jobs/", "job"),
         ("/api/lessons/", "lesson"),

@@ -79,6 +79,12 @@ def main_pages(page, live_server, network) -> list[tuple[str, str, str]]:
             f"/evaluate?dataset=fashion-mnist&network={network.pk}",
             "[data-testid=accuracy]",
         ),
+        (
+            # test picture 40: a Shirt that Tiny VGG calls a T-shirt
+            "neighbourhood",
+            f"/neighbourhood?network={network.pk}&index=40",
+            "[data-testid=neighbourhood]:not([data-result='']) [data-testid=neighbour]",
+        ),
         ("learn", "/learn", "[data-testid=learn-tour]"),
         ("playground", "/learn/playground", "[data-testid=output-size]"),
         ("build", "/build", "[data-testid=total-params]"),

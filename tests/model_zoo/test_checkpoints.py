@@ -1,7 +1,8 @@
 """Training history (issue 8 part 4): a recipe trained with checkpoints saves the weights
 after every epoch; each checkpoint reproduces its recorded test accuracy, and the last one is
 the saved network bit for bit. Checked on a quick run (tests/conftest.py history_zoo_dir) and
-on the checkpoints the zoo Tiny VGG ships (model_zoo/tiny_vgg/checkpoints)."""
+on the checkpoints both zoo networks ship (model_zoo/tiny_vgg/checkpoints,
+model_zoo/deep_bn/checkpoints)."""
 
 import json
 
@@ -18,14 +19,14 @@ def train_module():
     return train
 
 
-@pytest.fixture(scope="module", params=["quick-run", "zoo-tiny-vgg"])
+@pytest.fixture(scope="module", params=["quick-run", "zoo-tiny-vgg", "zoo-deep-bn"])
 def history_dir(request):
-    """A trained zoo folder with checkpoints/: a quick run here, or the shipped Tiny VGG."""
+    """A trained zoo folder with checkpoints/: a quick run here, or a shipped zoo network's."""
     if request.param == "quick-run":
         return request.getfixturevalue("history_zoo_dir")
     from model_zoo.registry import get_zoo_entry
 
-    return get_zoo_entry("tiny-vgg").directory
+    return get_zoo_entry(request.param.removeprefix("zoo-")).directory
 
 
 @pytest.fixture(scope="module")
@@ -33,15 +34,20 @@ def record(history_dir) -> dict:
     return json.loads((history_dir / "checkpoints" / "history.json").read_text("utf-8"))
 
 
-def load_checkpoint(train_module, path):
-    model = train_module.load_builder("tiny-vgg")()
+def network_name(history_dir) -> str:
+    return json.loads((history_dir / "manifest.json").read_text("utf-8"))["name"]
+
+
+def load_checkpoint(train_module, history_dir, path):
+    model = train_module.load_builder(network_name(history_dir))()
     model.load_weights(str(path))
     return model
 
 
-def test_record_matches_the_saved_network(record, history_dir):
+def test_record_matches_the_saved_network(record, history_dir, train_module):
     manifest = json.loads((history_dir / "manifest.json").read_text("utf-8"))
     model_sha = sha256_file(history_dir / "model.keras")
+    parameters = train_module.load_builder(manifest["name"])().count_params()
     assert record["weights_sha256"] == manifest["weights_sha256"] == model_sha
     assert record["test_split"] == "full"
     assert (
@@ -55,14 +61,17 @@ def test_record_matches_the_saved_network(record, history_dir):
         path = history_dir / saved["checkpoint"]
         assert path.name == f"epoch_{saved['epoch']:02d}.weights.h5"
         assert sha256_file(path) == saved["sha256"]
-        assert path.stat().st_size < 400_000  # weights only, no optimiser state
+        # weights only, no optimiser state (which would double it)
+        assert path.stat().st_size < 4 * parameters * 1.2 + 100_000
 
 
 def test_last_checkpoint_is_the_saved_network(record, history_dir, train_module):
     import keras
 
     trained = keras.saving.load_model(history_dir / "model.keras", compile=False, safe_mode=True)
-    last = load_checkpoint(train_module, history_dir / record["history"][-1]["checkpoint"])
+    last = load_checkpoint(
+        train_module, history_dir, history_dir / record["history"][-1]["checkpoint"]
+    )
     for a, b in zip(trained.get_weights(), last.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
 
@@ -70,7 +79,7 @@ def test_last_checkpoint_is_the_saved_network(record, history_dir, train_module)
 def test_each_checkpoint_reproduces_its_recorded_test_accuracy(record, history_dir, train_module):
     measured = []
     for row in record["history"]:
-        model = load_checkpoint(train_module, history_dir / row["checkpoint"])
+        model = load_checkpoint(train_module, history_dir, history_dir / row["checkpoint"])
         accuracy = train_module.evaluate_model(model, "fashion-mnist")
         assert accuracy == row["test_accuracy"], row["epoch"]
         measured.append(accuracy)

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "backend.annotations",
     "backend.comparisons",
     "backend.training",
+    "backend.neighbourhoods",
 ]
 
 MIDDLEWARE = [

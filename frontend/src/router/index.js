@@ -35,6 +35,12 @@ const routes = [
     meta: { title: 'Build & train', requiresAuth: true },
   },
   {
+    path: '/neighbourhood',
+    name: 'neighbourhood',
+    component: () => import('@/modules/neighbourhood/NeighbourhoodView.vue'),
+    meta: { title: 'Why this answer?', requiresAuth: true },
+  },
+  {
     path: '/learn',
     name: 'learn',
     component: () => import('@/modules/learn/LearnView.vue'),
