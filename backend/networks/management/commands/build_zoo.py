@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from backend.core import media
 from backend.datasets.services import sync_builtin_datasets
 from backend.networks.models import Network
-from backend.networks.zoo import register_zoo_entry
+from backend.networks.zoo import register_zoo_entry, zoo_checkpoint_history
 
 
 class Command(BaseCommand):
@@ -53,7 +53,14 @@ class Command(BaseCommand):
                 version=manifest["version"],
                 weights_sha256=manifest["weights_sha256"],
             ).first()
-            if current is not None and media.exists(f"{current.files_folder}/weights"):
+            # Checkpoints shipped after the network was registered (same weights) refresh it.
+            shipped = [row.get("checkpoint") for row in zoo_checkpoint_history(entry, manifest)]
+            known = [row.get("checkpoint") for row in current.history] if current else None
+            if (
+                current is not None
+                and known == shipped
+                and media.exists(f"{current.files_folder}/weights")
+            ):
                 self.stdout.write(f"{entry.name} v{manifest['version']} is up to date.")
                 continue
             network = register_zoo_entry(entry)
