@@ -181,3 +181,24 @@ def test_dataset_jobs_on_resnet50_refused_or_shrunk_to_what_fits(resnet224, zoo,
     # A faster server (its measured throughput in settings) accepts the full evaluation.
     settings.CONVSCOPE_COMPUTE_MACS = 1e13
     assert clean_params(resnet224, "evaluation", {}) == {}
+
+
+def test_a_neighbourhood_on_resnet50_is_refused_past_what_fits(resnet224, zoo, settings):
+    """The neighbourhood view labels every neighbour and path picture with the network: on
+    ResNet50 at 224 px all 1,000 fit this server's limit (about 100 s); on a server a quarter
+    as fast the default 200 still fit, 1,000 do not, and the refusal says how many would."""
+    from backend.datasets.models import Dataset
+    from backend.datasets.services import sync_builtin_datasets
+    from backend.neighbourhoods.services import RequestInvalid, clean_params
+
+    sync_builtin_datasets()
+    resnet224.dataset = Dataset.objects.get(name="fashion-mnist")
+    resnet224.save()
+    assert clean_params(resnet224, {"index": 0, "neighbours": 1000})["neighbours"] == 1000
+    settings.CONVSCOPE_COMPUTE_MACS = 1e10
+    assert clean_params(resnet224, {"index": 0})["neighbours"] == 200
+    with pytest.raises(RequestInvalid, match=r"Labelling 1022 neighbours") as refused:
+        clean_params(resnet224, {"index": 0, "neighbours": 1000})
+    fits = int(str(refused.value).split("Ask for at most ")[1].split()[0])
+    assert 200 <= fits < 1000
+    assert clean_params(resnet224, {"index": 0, "neighbours": fits - 22})["neighbours"] == fits - 22
