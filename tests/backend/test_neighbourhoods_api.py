@@ -88,7 +88,7 @@ def test_a_network_without_a_dataset_is_told_to_link_one(api, zoo):
     assert response.status_code == 400 and "no dataset linked" in response.json()["detail"]
 
 
-def test_others_requests_and_private_networks_are_not_found(api, other_api, zoo, misclassified):
+def test_others_requests_and_private_networks_are_not_found(api, other_api, zoo, queued):
     made = api.post(
         "/api/neighbourhoods/", {"network": zoo["tiny-vgg"].pk, "index": 0}, format="json"
     ).json()
