@@ -5,13 +5,16 @@
 # The pytest passes, each a process of its own (its own Redis, Celery worker, media root and
 # test database), run in two lanes side by side on the machine's two cores:
 #   lane 1  compute   tests/worker, model_zoo, datasets: Django-free, they open no database
-#           backend   tests/backend, integration on SQLite
+#           SQLite    the database-sensitive backend tests (jobs claimed and run, the runner,
+#                     every endpoint for every visitor, accounts, SQLite's own locking) and
+#                     the integration tests (real worker and web processes sharing the file)
+#           pages A   the heaviest page tests (real-size and pretrained networks, training)
 #           chaos     tests/chaos (workers and Redis killed mid-job), once
-#   lane 2  backend   tests/backend, integration on PostgreSQL
-#           pages     tests/e2e (Debian's Chromium), once
-# The backend and integration tests are the database-sensitive ones: they run on both
-# databases. The page and chaos tests exercise the same ORM code, so they run once, on
-# PostgreSQL (production's database) when one answers, else on SQLite.
+#   lane 2  backend   tests/backend, integration on PostgreSQL (all of them)
+#           pages B   the other page tests (Debian's Chromium)
+# Every backend test runs on PostgreSQL (production's database); the ones where SQLite (the
+# development database) can behave differently run on it too. The page and chaos tests
+# exercise the same ORM code, so they run once, on PostgreSQL when one answers, else SQLite.
 #
 # PYTEST_ARGS (make test PYTEST_ARGS="-k explain -x") go to every pass. TEST_LANES=1 runs the
 # passes one after another (easier to read while debugging).
@@ -46,12 +49,28 @@ else
   export_pg() { unset DATABASE_URL; export CONVSCOPE_TEST_SQLITE="$ROOT/var/test-db-$1.sqlite3"; }
 fi
 
+SQLITE_TESTS=(tests/backend/test_sqlite_immediate.py tests/backend/test_jobs.py
+  tests/backend/test_job_runner.py tests/backend/test_permission_matrix.py
+  tests/backend/test_accounts.py tests/integration)
+# Without PostgreSQL the SQLite pass is the only backend pass: all of them.
+[ "$ONCE_DB" = PostgreSQL ] || SQLITE_TESTS=(tests/backend tests/integration)
+PAGES_A=(test_real_size_overview test_pretrained_photo test_branching_overview
+  test_build_and_train test_neighbourhood test_compare test_honest_answers test_pages_audit
+  test_chunked_model_upload)
+PAGES_A_FILES=() PAGES_B_FILES=()
+for file in tests/e2e/test_*.py; do
+  name="$(basename "$file" .py)"
+  if [[ " ${PAGES_A[*]} " == *" $name "* ]]; then PAGES_A_FILES+=("$file"); else PAGES_B_FILES+=("$file"); fi
+done
+
 # A lane stops at its first failing pass (each pass is chained with &&, as `set -e` does not
 # reach into functions called from a condition).
 lane_1() {
   test_pass "Compute tests (worker, model_zoo, datasets)" \
     tests/worker tests/model_zoo tests/datasets "$@" &&
-    test_pass "Backend and integration tests (SQLite)" tests/backend tests/integration "$@" &&
+    test_pass "Backend and integration tests (SQLite)" "${SQLITE_TESTS[@]}" "$@" &&
+    (export_pg convscope_pages_a && test_pass "Page tests A, Chromium ($ONCE_DB)" \
+      "${PAGES_A_FILES[@]}" "$@") &&
     (export_pg convscope_chaos && test_pass "Chaos tests ($ONCE_DB)" tests/chaos \
       --ignore=tests/chaos/test_time_limits.py "$@") &&
     # In its own process: after test_chaos.py in the same one, its soft-limit job was run
@@ -65,7 +84,8 @@ lane_2() {
     (export_pg convscope && test_pass "Backend and integration tests (PostgreSQL)" \
       tests/backend tests/integration "$@") || return
   fi
-  (export_pg convscope_pages && test_pass "Page tests, Chromium ($ONCE_DB)" tests/e2e "$@")
+  (export_pg convscope_pages && test_pass "Page tests B, Chromium ($ONCE_DB)" \
+    "${PAGES_B_FILES[@]}" "$@")
 }
 
 stage "Tests (two lanes side by side; each pass's output follows when it ends)"
