@@ -7,11 +7,13 @@
 #   lane 1  compute   tests/worker, model_zoo, datasets: Django-free, they open no database
 #           SQLite    the database-sensitive backend tests (jobs claimed and run, the runner,
 #                     every endpoint for every visitor, accounts, SQLite's own locking) and
-#                     the integration tests (real worker and web processes sharing the file)
+#                     the integration tests but the CLI's (real worker and web processes
+#                     sharing the file)
 #           pages A   the heaviest page tests (real-size and pretrained networks, training)
 #           chaos     tests/chaos (workers and Redis killed mid-job), once
 #   lane 2  backend   tests/backend, integration on PostgreSQL (all of them)
 #           pages B   the other page tests (Debian's Chromium)
+#           limits    tests/chaos/test_time_limits.py (jobs stopped by their time limits)
 # Every backend test runs on PostgreSQL (production's database); the ones where SQLite (the
 # development database) can behave differently run on it too. The page and chaos tests
 # exercise the same ORM code, so they run once, on PostgreSQL when one answers, else SQLite.
@@ -51,7 +53,7 @@ fi
 
 SQLITE_TESTS=(tests/backend/test_sqlite_immediate.py tests/backend/test_jobs.py
   tests/backend/test_job_runner.py tests/backend/test_permission_matrix.py
-  tests/backend/test_accounts.py tests/integration)
+  tests/backend/test_accounts.py tests/integration --ignore=tests/integration/test_cli.py)
 # Without PostgreSQL the SQLite pass is the only backend pass: all of them.
 [ "$ONCE_DB" = PostgreSQL ] || SQLITE_TESTS=(tests/backend tests/integration)
 PAGES_A=(test_real_size_overview test_pretrained_photo test_branching_overview
@@ -72,11 +74,7 @@ lane_1() {
     (export_pg convscope_pages_a && test_pass "Page tests A, Chromium ($ONCE_DB)" \
       "${PAGES_A_FILES[@]}" "$@") &&
     (export_pg convscope_chaos && test_pass "Chaos tests ($ONCE_DB)" tests/chaos \
-      --ignore=tests/chaos/test_time_limits.py "$@") &&
-    # In its own process: after test_chaos.py in the same one, its soft-limit job was run
-    # without its 1 s limit (state left in the process; not yet found), and it passes alone.
-    (export_pg convscope_chaos && test_pass "Time-limit tests ($ONCE_DB)" \
-      tests/chaos/test_time_limits.py "$@")
+      --ignore=tests/chaos/test_time_limits.py "$@")
 }
 
 lane_2() {
@@ -85,7 +83,11 @@ lane_2() {
       tests/backend tests/integration "$@") || return
   fi
   (export_pg convscope_pages && test_pass "Page tests B, Chromium ($ONCE_DB)" \
-    "${PAGES_B_FILES[@]}" "$@")
+    "${PAGES_B_FILES[@]}" "$@") &&
+    # In its own process: after test_chaos.py in the same one, its soft-limit job was run
+    # without its 1 s limit (state left in the process; not yet found), and it passes alone.
+    (export_pg convscope_time_limits && test_pass "Time-limit tests ($ONCE_DB)" \
+      tests/chaos/test_time_limits.py "$@")
 }
 
 stage "Tests (two lanes side by side; each pass's output follows when it ends)"
