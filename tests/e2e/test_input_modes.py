@@ -45,7 +45,13 @@ def test_draw_strokes_and_use_the_drawing(
     def stroke(points):
         # Aim where the pad is now: on a loaded machine a banner above it (the tour prompt)
         # can still appear after the first stroke and move the pad down.
-        at = pad.bounding_box()
+        at, before = pad.bounding_box(), None
+        for _ in range(50):  # until it has stopped moving (two equal boxes 50 ms apart)
+            if at == before:
+                break
+            before = at
+            page.wait_for_timeout(50)
+            at = pad.bounding_box()
         x0, y0 = points[0]
         page.mouse.move(at["x"] + x0 * at["width"], at["y"] + y0 * at["height"])
         page.mouse.down()
